@@ -1,0 +1,140 @@
+/**
+ * Redemption benchmark (npm run bench:redemptions). Starts the service in this process on a fresh
+ * database on the local PostgreSQL, seeds volunteers with points, one merchant and one pack with a
+ * large stock, then drives it over HTTP with 50 concurrent clients (keep-alive fetch loops, the same
+ * load generator for both figures so their ratio is fair):
+ *   (a) POST /v1/awards with a fresh Idempotency-Key each, for BENCH_SECONDS;
+ *   (b) claim-then-redeem pairs (POST /v1/redemptions, then POST /v1/redemptions/redeem), for BENCH_SECONDS.
+ * Prints both rates and the ratio b/a (the target is at least 0.4). Every pair goes to the same pack
+ * and the same merchant, the hardest case: both rows are shared by all 50 clients.
+ *
+ * Environment: BENCH_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_SECONDS (default 10), BENCH_CONCURRENCY (default 50), BENCH_POOL_MAX (default 10), BENCH_OUT
+ * (default bench-results; the result is written to redemptions.json there).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import postgres from 'postgres';
+import { buildApp } from '../src/app.js';
+import { buildDeps } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { verifyLedgerRows } from '../src/ledger/service.js';
+
+const serverUrl = process.env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const poolMax = process.env.BENCH_POOL_MAX ?? '10';
+const volunteerCount = 1000;
+const outDir = process.env.BENCH_OUT ?? 'bench-results';
+
+async function main() {
+  const name = `jifen_bench_redeem_${Date.now()}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'jifen-bench-'));
+  const config = loadConfig({ DATABASE_URL: url.toString(), DATA_DIR: dataDir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_SECOND: '0', DB_POOL_MAX: poolMax, SWEEPER_INTERVAL_MS: '0' });
+  const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
+  const app = buildApp(deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  const base = `http://127.0.0.1:${address.port}`;
+
+  const call = async (method: string, p: string, token: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json()) as Record<string, any>;
+    return { status: res.status, body: json };
+  };
+  const must = async (method: string, p: string, token: string, body?: unknown, headers?: Record<string, string>) => {
+    const r = await call(method, p, token, body, headers);
+    if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+
+  try {
+    process.stdout.write(`seeding ${volunteerCount} volunteers, one merchant and one pack on ${name}...\n`);
+    const adminToken = await deps.accessTokens.mint({ role: 'admin', sub: 'bench' });
+    const unit = await must('POST', '/v1/org-units', adminToken, { name: 'bench' });
+    const volunteers: { id: string; token: string }[] = [];
+    for (let i = 0; i < volunteerCount; i += 50) {
+      volunteers.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(50, volunteerCount - i) }, async (_, j) => {
+            const v = await must('POST', '/v1/volunteers', adminToken, { name: `v${i + j}`, orgUnitId: unit.id });
+            await must('POST', '/v1/awards', adminToken, { volunteerId: v.id, points: 1_000_000, reason: 'bench seed' }, { 'idempotency-key': randomUUID() });
+            return { id: v.id as string, token: await deps.accessTokens.mint({ role: 'volunteer', sub: v.id }) };
+          }),
+        )),
+      );
+    }
+    const merchant = await must('POST', '/v1/merchants', adminToken, { name: 'bench shop' });
+    const merchantToken = await deps.accessTokens.mint({ role: 'merchant', sub: merchant.id });
+    const pack = await must('POST', '/v1/packs', adminToken, { merchantId: merchant.id, title: 'bench pack', points: 10, stock: 1_000_000 });
+
+    /** Runs `concurrency` loops of `step` for the bench duration; returns completed steps per second and their latencies. */
+    async function load(label: string, step: (worker: number, n: number) => Promise<boolean>) {
+      let done = 0;
+      let failed = 0;
+      const samples: number[] = [];
+      const started = performance.now();
+      const until = started + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, worker) => {
+          for (let n = 0; performance.now() < until; n++) {
+            const begun = performance.now();
+            if (await step(worker, n)) {
+              done += 1;
+              samples.push(performance.now() - begun);
+            } else failed += 1;
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = done / elapsed;
+      samples.sort((a, b) => a - b);
+      const at = (q: number) => Math.round((samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0) * 10) / 10;
+      process.stdout.write(`${label}: ${done} in ${elapsed.toFixed(1)} s = ${rate.toFixed(0)}/s (${failed} failed; p50 ${at(0.5)} ms, p99 ${at(0.99)} ms)\n`);
+      return { rate, done, failed, p50Ms: at(0.5), p99Ms: at(0.99) };
+    }
+
+    // Each worker has its own volunteers, as real clients are different people.
+    const volunteerFor = (worker: number, n: number) => volunteers[(worker + n * concurrency) % volunteers.length] as { id: string; token: string };
+
+    const awards = await load('(a) awards', async (worker, n) => {
+      const r = await call('POST', '/v1/awards', adminToken, { volunteerId: volunteerFor(worker, n).id, points: 5, reason: 'bench' }, { 'idempotency-key': randomUUID() });
+      return r.status === 201;
+    });
+    const pairs = await load('(b) claim-then-redeem pairs', async (worker, n) => {
+      const claimed = await call('POST', '/v1/redemptions', volunteerFor(worker, n).token, { packId: pack.id });
+      if (claimed.status !== 201) return false;
+      const redeemed = await call('POST', '/v1/redemptions/redeem', merchantToken, { token: claimed.body.token });
+      return redeemed.status === 200;
+    });
+
+    const verify = await verifyLedgerRows(deps);
+    const ratio = pairs.rate / awards.rate;
+    process.stdout.write(`\npairs/s ÷ awards/s = ${ratio.toFixed(2)}x (target ≥ 0.4x); ${concurrency} clients, DB_POOL_MAX=${poolMax}, ${os.cpus().length} CPUs; ledger verifies: ${verify.ok}\n`);
+    const result = { date: new Date().toISOString(), seconds, concurrency, poolMax: Number(poolMax), cpus: os.cpus().length, awards, pairs, ratio, target: 0.4, ledgerVerified: verify.ok };
+    await fs.mkdir(outDir, { recursive: true });
+    await fs.writeFile(path.join(outDir, 'redemptions.json'), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await deps.database.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Deps } from './deps.js';
+import { DomainError } from './errors.js';
+import type { AppEnv } from './http/env.js';
+import { authenticate, rateLimit, requestContext, requireJsonBody } from './http/middleware.js';
+import { handleError, problemResponse } from './http/problem.js';
+import { activityRoutes } from './activities/routes.js';
+import { activityTypeRoutes } from './activitytypes/routes.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { merchantRoutes } from './merchants/routes.js';
+import { organiserRoutes } from './organisers/routes.js';
+import { orgUnitRoutes } from './orgunits/routes.js';
+import { packRoutes } from './packs/routes.js';
+import { recordRoutes } from './records/routes.js';
+import { redemptionRoutes } from './redemptions/routes.js';
+import { settlementRoutes } from './settlements/routes.js';
+import { reportRoutes } from './reports/routes.js';
+import { docsRoutes } from './system/docs.js';
+import { systemRoutes } from './system/routes.js';
+import { volunteerRoutes } from './volunteers/routes.js';
+
+export const apiVersion = '0.1.0';
+
+/**
+ * Builds the HTTP application. No I/O happens here: every dependency arrives ready in `deps`, so
+ * a test can build as many apps as it likes against one database.
+ */
+export function buildApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>();
+  // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
+  deps.metrics.attachDatabase(deps.database);
+  app.use('*', requestContext(deps.logger, deps.metrics));
+  const limitBody = bodyLimit({
+    maxSize: deps.config.BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new DomainError('payload_too_large', `request bodies are limited to ${deps.config.BODY_LIMIT_BYTES} bytes`);
+    },
+  });
+  // Only requests that may carry a body pay for the limit: it wraps the body stream, which forces
+  // the adapter to build a full web Request, several times the cost of a small GET.
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  app.use('*', requireJsonBody());
+  app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
+  app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
+
+  app.route('/', systemRoutes(deps));
+  app.route('/', docsRoutes());
+  app.route('/', orgUnitRoutes(deps));
+  app.route('/', organiserRoutes(deps));
+  app.route('/', volunteerRoutes(deps));
+  app.route('/', merchantRoutes(deps));
+  app.route('/', ledgerRoutes(deps));
+  app.route('/', activityTypeRoutes(deps));
+  app.route('/', activityRoutes(deps));
+  app.route('/', recordRoutes(deps));
+  app.route('/', packRoutes(deps));
+  app.route('/', redemptionRoutes(deps));
+  app.route('/', settlementRoutes(deps));
+  app.route('/', reportRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const document = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'jifen volunteer points ledger',
+      version: apiVersion,
+      description: 'Volunteer points and incentive ledger. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
+    servers: [{ url: '/' }],
+  });
+  nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  app.get('/openapi.json', (c) => c.json(document));
+
+  const allowedMethods = routeMethodTable(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const response = problemResponse(c, new DomainError('method_not_allowed', `${c.req.method} is not allowed here; use ${allowed.join(', ')}`));
+      response.headers.set('allow', allowed.join(', '));
+      return response;
+    }
+    return problemResponse(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`));
+  });
+  app.onError(handleError);
+  return app;
+}
+
+/** From the registered routes, a lookup of which methods a concrete path answers (for 405 and Allow). */
+function routeMethodTable(routes: readonly { method: string; path: string }[]) {
+  const table = routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`) }));
+  return (path: string) => [...new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+}
+
+/**
+ * Gives every operation a stable operationId derived from its method and path (postV1Awards,
+ * getV1VolunteersIdBalance), so generated clients get readable names without each route naming itself.
+ */
+function nameOperations(paths: Record<string, Record<string, unknown>>) {
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object' || !['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      const op = operation as { operationId?: string };
+      if (op.operationId) continue;
+      const words = path
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map((w) => w[0]!.toUpperCase() + w.slice(1));
+      op.operationId = method + words.join('');
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import type { Deps } from './deps.js';
+import { createMetrics } from './http/metrics.js';
+import type { Logger } from './logger.js';
+import { createPrincipalResolver } from './auth/principals.js';
+import { createAccessTokens, loadAccessKeyRing } from './tokens/access.js';
+import { loadDocumentKeys } from './tokens/signing.js';
+
+/** Opens the database (migrating it) and loads keys: everything buildApp needs. */
+export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolMax: config.DB_POOL_MAX,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    connectTimeoutSeconds: config.DB_CONNECT_TIMEOUT_SECONDS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrate(database);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    const accessTokens = createAccessTokens(config, await loadAccessKeyRing(config));
+    const documentKeys = await loadDocumentKeys(config);
+    const principals = createPrincipalResolver(database.db, config.PRINCIPAL_CACHE_MS);
+    return { config, database, db: database.db, logger, accessTokens, principals, documentKeys, metrics: createMetrics(), lifecycle: { draining: false } };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+

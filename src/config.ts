@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The whole configuration surface of the service. Nothing else in the code base reads
+ * `process.env`: every setting is named here, validated once at start, and frozen.
+ */
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone' },
+);
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must be a postgres:// or postgresql:// URL' });
+
+export const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: intFrom(1, 200).default(10),
+  /** Longest a request waits for a free database connection before answering 503. */
+  DB_ACQUIRE_TIMEOUT_MS: intFrom(10, 60_000).default(5_000),
+  DB_CONNECT_TIMEOUT_SECONDS: intFrom(1, 120).default(5),
+  DB_STATEMENT_TIMEOUT_MS: intFrom(100, 600_000).default(15_000),
+  DB_LOCK_TIMEOUT_MS: intFrom(10, 600_000).default(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(100, 600_000).default(30_000),
+  /** Requests per second each caller may sustain, with bursts up to RATE_LIMIT_BURST; 0 turns limiting off. */
+  RATE_LIMIT_PER_SECOND: intFrom(0, 1_000_000).default(200),
+  RATE_LIMIT_BURST: intFrom(1, 1_000_000).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PROGRAMME_NAME: z.string().min(1).max(200).default('jifen volunteer programme'),
+  PROGRAMME_TIME_ZONE: timeZone.default('Asia/Shanghai'),
+  TOKEN_ISSUER: z.string().min(1).default('jifen'),
+  TOKEN_AUDIENCE: z.string().min(1).default('jifen-api'),
+  ACCESS_TOKEN_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(3600),
+  CLOCK_TOLERANCE_SECONDS: intFrom(0, 300).default(30),
+  /** Public verification keys for access tokens, as a JWKS document (JSON). Several keys allow rotation. */
+  ACCESS_TOKEN_JWKS: z.string().min(1).optional(),
+  ACCESS_TOKEN_JWKS_FILE: z.string().min(1).optional(),
+  /** Private key (JWK JSON with `kid`) used by `npm run token` to mint access tokens. */
+  ACCESS_TOKEN_PRIVATE_JWK: z.string().min(1).optional(),
+  ACCESS_TOKEN_PRIVATE_JWK_FILE: z.string().min(1).optional(),
+  BODY_LIMIT_BYTES: intFrom(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: intFrom(0, 60_000).default(8_000),
+  MIGRATE_ON_START: booleanish.default(true),
+  /** How long a principal confirmed active is trusted without asking the database again; 0 = every request. */
+  PRINCIPAL_CACHE_MS: intFrom(0, 60_000).default(2_000),
+  /** Lifetime of a redemption token (the code a volunteer shows at the shop), in seconds. */
+  REDEMPTION_TOKEN_TTL_SECONDS: intFrom(1, 7 * 24 * 3600).default(900),
+  /** Failed redemption attempts a merchant may make per window before further attempts get 429; 0 = no limit. */
+  REDEEM_FAILURES_MAX: intFrom(0, 1_000_000).default(1000),
+  REDEEM_FAILURE_WINDOW_SECONDS: intFrom(1, 3600).default(60),
+  /** How often the sweeper releases expired claims; 0 turns the background sweeper off. */
+  SWEEPER_INTERVAL_MS: intFrom(0, 3_600_000).default(30_000),
+  /** Approved hours needed for one to five stars, ascending, comma-separated. */
+  STAR_THRESHOLDS_HOURS: z
+    .string()
+    .default('100,300,600,1000,1500')
+    .transform((text) => text.split(',').map((part) => Number(part.trim())))
+    .pipe(
+      z
+        .array(z.number().int().positive())
+        .length(5, 'five thresholds, one per star')
+        .refine((list) => list.every((n, i) => i === 0 || n > (list[i - 1] ?? 0)), 'thresholds must ascend'),
+    ),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof envSchema>, 'DATA_DIR'> & {
+    DATA_DIR: string;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a frozen configuration. Throws a ConfigError naming every bad variable,
+ * so an operator sees all problems at once rather than one per restart.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings are treated as unset so that `FOO= npm start` behaves like leaving FOO out.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const value = result.data;
+  const problems: string[] = [];
+  if (value.ACCESS_TOKEN_JWKS && value.ACCESS_TOKEN_JWKS_FILE) {
+    problems.push('ACCESS_TOKEN_JWKS_FILE: set either ACCESS_TOKEN_JWKS or ACCESS_TOKEN_JWKS_FILE, not both');
+  }
+  if (value.ACCESS_TOKEN_PRIVATE_JWK && value.ACCESS_TOKEN_PRIVATE_JWK_FILE) {
+    problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...value, DATA_DIR: path.resolve(value.DATA_DIR) });
+}

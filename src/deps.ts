@@ -1,0 +1,31 @@
+import type { Config } from './config.js';
+import type { Database, Db } from './db/database.js';
+import type { Metrics } from './http/metrics.js';
+import type { Logger } from './logger.js';
+import type { PrincipalResolver } from './auth/principals.js';
+import type { AccessTokens } from './tokens/access.js';
+import type { DocumentKeys } from './tokens/signing.js';
+
+/** Run-time state shared by the app and the process that serves it. */
+export interface Lifecycle {
+  /** Set on SIGTERM: readiness turns false while in-flight requests finish. */
+  draining: boolean;
+}
+
+/** Everything the app needs, built once in main.ts (or a test) and passed down explicitly. */
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  accessTokens: AccessTokens;
+  /** Who a verified token names, with a short cache. */
+  principals: PrincipalResolver;
+  /** Keys for redemption tokens and certificates (never access tokens). */
+  documentKeys: DocumentKeys;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+/** What a service verb needs: the database handle and configuration, nothing HTTP. */
+export type ServiceDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'documentKeys'>;

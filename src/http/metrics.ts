@@ -1,0 +1,152 @@
+import { sql } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../db/database.js';
+
+/**
+ * Prometheus metrics, one registry per app so several apps in one process (tests) never collide.
+ * Route labels are route patterns, never raw paths, to keep cardinality bounded.
+ *
+ * Figures that describe the programme rather than this process (ledger transactions by kind,
+ * redemptions by outcome) are read from the database when Prometheus scrapes, so every instance
+ * behind a load balancer reports the same numbers and nothing is lost on restart.
+ */
+export interface Metrics {
+  registry: Registry;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /**
+   * Sweeper runs by sweeper name and outcome ('ok' | 'failed'). Background jobs (expired-claim
+   * sweeps, idempotency purges) increment it: `metrics.sweeperRuns.inc({ sweeper: 'claims', outcome: 'ok' })`.
+   */
+  sweeperRuns: Counter<'sweeper' | 'outcome'>;
+  /**
+   * Gives the scrape-time collectors a database to read. Called by buildApp; attaching again (a
+   * second app over the same deps) only replaces the handle, so collectors are never registered twice.
+   */
+  attachDatabase(database: Pick<Database, 'db' | 'poolMax' | 'connectionsInUse'>): void;
+}
+
+/**
+ * How far behind now the transaction count is cached. A ledger transaction is stamped with its
+ * database transaction's start time, so one still in flight can commit with a timestamp in the
+ * past; rows older than this margin are settled and counted once, newer ones are counted afresh on
+ * every scrape. This keeps a scrape cheap (an index range over the last minutes) on a ledger of
+ * millions of rows while staying exact.
+ */
+const settledMarginSeconds = 300;
+
+/**
+ * A scrape must not fail because the database is briefly unreachable: the process metrics are still
+ * worth having, so a database-backed gauge keeps its last values and the scrape goes on.
+ */
+async function keepLastOnFailure(read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch {
+    // Readiness reports the database; this gauge simply stays as it was.
+  }
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'jifen_' });
+  const requests = new Counter({
+    name: 'jifen_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'jifen_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const sweeperRuns = new Counter({
+    name: 'jifen_sweeper_runs_total',
+    help: 'Background sweeper runs by sweeper and outcome',
+    labelNames: ['sweeper', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  let database: Pick<Database, 'db' | 'poolMax' | 'connectionsInUse'> | undefined;
+  // The settled part of the transaction count: rows stamped before `settledUntil`, by kind.
+  let settledUntil: Date | undefined;
+  const settledCounts = new Map<string, number>();
+  // Two scrapes at once must not fold the same rows twice, so ledger collections run one at a time.
+  let ledgerScrape: Promise<void> = Promise.resolve();
+
+  new Gauge({
+    name: 'jifen_db_pool_connections',
+    help: 'Database connections: the configured maximum and those in use now',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!database) return;
+      this.set({ state: 'max' }, database.poolMax);
+      this.set({ state: 'in_use' }, database.connectionsInUse());
+    },
+  });
+
+  new Gauge({
+    name: 'jifen_ledger_transactions',
+    help: 'Ledger transactions ever posted, by kind (read from the database at scrape time)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      if (!database) return;
+      const db = database.db;
+      const run = ledgerScrape.then(() => keepLastOnFailure(async () => {
+        const now = await sql<{ until: Date }>`select now() - make_interval(secs => ${settledMarginSeconds}) as until`.execute(db);
+        const until = now.rows[0]?.until;
+        if (!until) return;
+        // Fold rows that have become settled since the last scrape into the cached counts.
+        const fold = await sql<{ kind: string; n: number }>`
+          select kind, count(*)::bigint as n from ledger_transactions
+           where created_at < ${until} and (${settledUntil ?? null}::timestamptz is null or created_at >= ${settledUntil ?? null}::timestamptz)
+           group by kind`.execute(db);
+        for (const row of fold.rows) settledCounts.set(row.kind, (settledCounts.get(row.kind) ?? 0) + row.n);
+        settledUntil = until;
+        const recent = await sql<{ kind: string; n: number }>`
+          select kind, count(*)::bigint as n from ledger_transactions where created_at >= ${until} group by kind`.execute(db);
+        const totals = new Map(settledCounts);
+        for (const row of recent.rows) totals.set(row.kind, (totals.get(row.kind) ?? 0) + row.n);
+        this.reset();
+        for (const [kind, n] of totals) this.set({ kind }, n);
+      }));
+      ledgerScrape = run;
+      await run;
+    },
+  });
+
+  new Gauge({
+    name: 'jifen_redemptions',
+    help: 'Redemptions (claims of benefit packs) by outcome: issued, redeemed, cancelled, expired (read from the database at scrape time)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    async collect() {
+      if (!database) return;
+      const db = database.db;
+      await keepLastOnFailure(async () => {
+        // The redemptions table arrives with its own migration; until then there is nothing to count.
+        const exists = await sql<{ t: string | null }>`select to_regclass('redemptions')::text as t`.execute(db);
+        if (!exists.rows[0]?.t) return;
+        const rows = await sql<{ status: string; n: number }>`select status, count(*)::bigint as n from redemptions group by status`.execute(db);
+        this.reset();
+        for (const row of rows.rows) this.set({ outcome: row.status }, row.n);
+      });
+    },
+  });
+
+  return {
+    registry,
+    sweeperRuns,
+    observeRequest(method, route, status, seconds) {
+      requests.inc({ method, route, status: String(status) });
+      duration.observe({ method, route, status: String(status) }, seconds);
+    },
+    attachDatabase(next) {
+      database = next;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { PrincipalResolver } from '../auth/principals.js';
+import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AccessTokens } from '../tokens/access.js';
+import type { AppEnv } from './env.js';
+import type { Metrics } from './metrics.js';
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a well-formed X-Request-Id from the caller (or mints one), echoes it, and opens a per-request log. */
+export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const offered = c.req.header('x-request-id');
+    const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
+    const log = logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    const started = performance.now();
+    // Set before the handler runs: a header added to a finished response forces @hono/node-server
+    // to rebuild it as a full web Response and stream it out in pieces, which costs far more than the
+    // request itself. Problem responses carry the id themselves.
+    c.header('x-request-id', requestId);
+    await next();
+    const ms = performance.now() - started;
+    const status = c.res.status;
+    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+    metrics.observeRequest(c.req.method, route, status, ms / 1000);
+    const level = status >= 500 ? 'error' : 'info';
+    if (log.isLevelEnabled(level)) {
+      const actor = c.get('actor');
+      log[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(ms * 10) / 10, actor: actor ? { role: actor.role, id: actor.id } : undefined }, 'request');
+    }
+  };
+}
+
+/** Requires a valid bearer access token naming an active principal; sets `actor`. */
+export function authenticate(principals: PrincipalResolver, tokens: AccessTokens): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    const match = header ? /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header) : null;
+    if (!match?.[1]) throw new DomainError('unauthorized', header ? 'malformed Authorization header' : 'missing bearer token');
+    const claims = await tokens.verify(match[1]);
+    c.set('actor', await principals.resolve(claims));
+    await next();
+  };
+}
+
+/** Request bodies must be JSON where there is a body at all. */
+export function requireJsonBody(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      const type = c.req.header('content-type');
+      const length = c.req.header('content-length');
+      const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+      if (hasBody && type && !/^application\/json(\s*;.*)?$/i.test(type)) {
+        throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
+      }
+    }
+    await next();
+  };
+}
+
+/** Most callers remembered by the rate limiter; beyond it the longest-idle are forgotten. */
+const rateLimitCallersMax = 100_000;
+
+/**
+ * Per-caller token bucket: `perSecond` sustained, `burst` at once. Runs after authentication so a
+ * caller is its role and id, whatever address it comes from. Limits are per instance.
+ */
+export function rateLimit(perSecond: number, burst: number): MiddlewareHandler<AppEnv> {
+  const buckets = new Map<string, { tokens: number; updatedMs: number }>();
+  return async (c, next) => {
+    if (perSecond > 0) {
+      const actor = c.get('actor');
+      const caller = `${actor.role}:${actor.id}`;
+      const now = Date.now();
+      let bucket = buckets.get(caller);
+      if (bucket) {
+        buckets.delete(caller);
+        bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedMs) / 1000) * perSecond);
+        bucket.updatedMs = now;
+      } else {
+        if (buckets.size >= rateLimitCallersMax) {
+          const oldest = buckets.keys().next();
+          if (!oldest.done) buckets.delete(oldest.value);
+        }
+        bucket = { tokens: burst, updatedMs: now };
+      }
+      // Re-inserting keeps the map in least-recently-used order for eviction.
+      buckets.set(caller, bucket);
+      if (bucket.tokens < 1) {
+        const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+        throw new DomainError('rate_limited', `at most ${perSecond} requests per second per caller (bursts of ${burst})`, {}, retryAfter);
+      }
+      bucket.tokens -= 1;
+    }
+    await next();
+  };
+}

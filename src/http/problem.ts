@@ -1,0 +1,53 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { mapDatabaseError } from '../db/errors.js';
+import { DomainError, errorCatalogue, type ErrorCode } from '../errors.js';
+import type { AppEnv } from './env.js';
+
+export const problemType = (code: string) => `urn:jifen:problem:${code}`;
+
+export function problemBody(code: ErrorCode, detail: string, requestId: string | undefined, extensions: Record<string, unknown> = {}) {
+  const { status, title } = errorCatalogue[code];
+  return { type: problemType(code), title, status, detail, code, ...extensions, ...(requestId ? { requestId } : {}) };
+}
+
+export function problemResponse(c: Context<AppEnv>, error: DomainError): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  const requestId = c.get('requestId');
+  if (requestId) headers['x-request-id'] = requestId;
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  const body = problemBody(error.code, error.message, c.get('requestId'), error.extensions);
+  return new Response(JSON.stringify(body), { status: error.status, headers });
+}
+
+/** Hono's own exceptions (malformed JSON, body limit) translated into the service's vocabulary. */
+function fromHttpException(error: HTTPException): DomainError {
+  switch (error.status) {
+    case 400:
+      return new DomainError('validation_failed', error.message || 'malformed request', { errors: [{ path: '', message: error.message || 'malformed request body' }] });
+    case 401:
+      return new DomainError('unauthorized', error.message || undefined);
+    case 413:
+      return new DomainError('payload_too_large');
+    case 415:
+      return new DomainError('unsupported_media_type');
+    default:
+      return new DomainError(error.status >= 500 ? 'internal_error' : 'validation_failed', error.message);
+  }
+}
+
+/**
+ * The single place where an error becomes a response. Domain errors and mapped database errors
+ * keep their code; anything else is a bug, logged with its stack and answered with a bare 500
+ * carrying only the request id.
+ */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  const mapped = error instanceof HTTPException ? fromHttpException(error) : mapDatabaseError(error);
+  const log = c.get('log');
+  if (mapped instanceof DomainError) {
+    if (mapped.status >= 500) log?.error({ err: error, code: mapped.code }, 'request failed');
+    return problemResponse(c, mapped);
+  }
+  log?.error({ err: error }, 'unhandled error');
+  return problemResponse(c, new DomainError('internal_error', `internal error; quote request id ${c.get('requestId') ?? 'unknown'}`));
+}

@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/database.js';
+import { isRetryable, mapDatabaseError } from '../db/errors.js';
+import type { TransactionKind } from '../db/types.js';
+import { DomainError } from '../errors.js';
+import type { IdempotencyScope } from './idempotency.js';
+
+export interface PostingInput {
+  account: string;
+  amount: number;
+}
+
+export interface LedgerRequest {
+  idempotency?: IdempotencyScope | undefined;
+  /** Checked in the same round trip: the volunteer exists, is in the organiser's subtree, is active. */
+  guard?: { volunteerId: string; scopePath?: string | undefined; requireActive?: boolean } | undefined;
+  transaction: {
+    id: string;
+    kind: TransactionKind;
+    memo?: string | null | undefined;
+    reference?: string | null | undefined;
+    actorRole: string;
+    actorId: string;
+    /** For a reversal: the transaction undone. Its postings are derived from the original's. */
+    reverses?: string | undefined;
+  };
+  postings?: PostingInput[];
+}
+
+export interface PostedTransaction {
+  transactionId: string;
+  kind: TransactionKind;
+  createdAt: string;
+  reversesTransactionId: string | null;
+  postings: { accountId: string; amount: number; balanceAfter: number }[];
+}
+
+export interface LedgerOutcome {
+  replayed: boolean;
+  status: number;
+  result: PostedTransaction;
+}
+
+/**
+ * Appends one balanced transaction through the database's ledger_apply: lock the touched accounts
+ * in id order, refuse to take any account but issuance below zero, append the transaction and its
+ * hash-chained postings, and update the cached balances. Inside a caller's transaction it joins it;
+ * on its own it is a single statement, so a single round trip.
+ */
+export async function applyLedger(db: Db | Tx, request: LedgerRequest): Promise<LedgerOutcome> {
+  const result = await sql<{ r: LedgerOutcome }>`select ledger_apply(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
+  const outcome = result.rows[0]?.r;
+  if (!outcome) throw new Error('ledger_apply returned nothing');
+  return outcome;
+}
+
+/** How many times a transaction that hit a serialization failure or deadlock is run again. */
+export const retryAttemptsMax = 4;
+
+/**
+ * Runs `work` again when PostgreSQL reports a serialization failure or deadlock (the transaction did
+ * nothing), a bounded number of times with jitter, then gives up with 503 and Retry-After.
+ */
+export async function withRetry<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRetryable(error)) throw mapDatabaseError(error);
+      if (attempt >= retryAttemptsMax) throw new DomainError('service_unavailable', 'the ledger is busy; retry shortly', {}, 1);
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { principalDeactivated } from '../auth/principals.js';
+import type { Selectable } from 'kysely';
+import { inScope, type Actor } from '../auth/actor.js';
+import { subtreeFilter } from '../auth/scope.js';
+import { newId } from '../db/ids.js';
+import type { OrganisersTable, Status } from '../db/types.js';
+import type { ServiceDeps } from '../deps.js';
+import { forbidden, notFound } from '../errors.js';
+import { decodeIdCursor, pageFrom } from '../http/paging.js';
+import { requireActiveOrgUnit } from '../orgunits/service.js';
+import { findOrganiser, insertOrganiser, listOrganisers as listRows, setOrganiserStatus } from './repository.js';
+import type { CreateOrganiserInput, Organiser } from './schemas.js';
+
+export function toOrganiser(row: Selectable<OrganisersTable>): Organiser {
+  return { id: row.id, name: row.name, orgUnitId: row.org_unit_id, status: row.status, createdAt: row.created_at.toISOString() };
+}
+
+function requireStaff(actor: Actor): asserts actor is Extract<Actor, { role: 'admin' | 'organiser' }> {
+  if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers read organiser records');
+}
+
+/** Organisers are appointed by the programme office (admin) to one org unit. */
+export async function createOrganiser(deps: ServiceDeps, actor: Actor, input: CreateOrganiserInput): Promise<Organiser> {
+  if (actor.role !== 'admin') throw forbidden('only admins appoint organisers');
+  const unit = await requireActiveOrgUnit(deps, input.orgUnitId, 'orgUnitId');
+  return toOrganiser(await insertOrganiser(deps.db, { id: newId(), name: input.name, org_unit_id: unit.id }));
+}
+
+/** Admins read any organiser; an organiser reads itself and organisers inside its subtree. */
+export async function getOrganiser(deps: ServiceDeps, actor: Actor, id: string): Promise<Organiser> {
+  requireStaff(actor);
+  const row = await findOrganiser(deps.db, id);
+  if (!row || (actor.role === 'organiser' && row.id !== actor.id && !inScope(actor, row.org_path))) throw notFound('organiser');
+  return toOrganiser(row);
+}
+
+export async function listOrganisers(
+  deps: ServiceDeps,
+  actor: Actor,
+  query: { orgUnitId?: string | undefined; status?: Status | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ items: Organiser[]; nextCursor: string | null }> {
+  requireStaff(actor);
+  const withinPath = await subtreeFilter(deps.db, actor, query.orgUnitId);
+  const afterId = decodeIdCursor(query.cursor);
+  const rows = await listRows(deps.db, { withinPath, status: query.status, afterId, limit: query.limit });
+  const page = pageFrom(rows, query.limit, (r) => [r.id]);
+  return { items: page.items.map(toOrganiser), nextCursor: page.nextCursor };
+}
+
+/** A deactivated organiser's tokens stop working at once: every request re-checks the principal. */
+export async function deactivateOrganiser(deps: ServiceDeps, actor: Actor, id: string): Promise<Organiser> {
+  if (actor.role !== 'admin') throw forbidden('only admins deactivate organisers');
+  const row = await setOrganiserStatus(deps.db, id, 'inactive');
+  principalDeactivated(id);
+  if (!row) throw notFound('organiser');
+  return toOrganiser(row);
+}

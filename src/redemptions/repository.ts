@@ -1,0 +1,138 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db, Tx } from '../db/database.js';
+import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
+
+export type RedemptionRow = Selectable<RedemptionsTable>;
+
+/** A redemption as read now: an issued claim past its expiry already counts as expired. */
+export type RedemptionView = RedemptionRow & { effective_status: RedemptionStatus };
+
+const effectiveStatus = sql<RedemptionStatus>`case when status = 'issued' and expires_at <= now() then 'expired' else status end`;
+
+/** Locks one redemption, and says whether it has expired by the database's clock. */
+export async function lockRedemption(tx: Tx, id: string): Promise<(RedemptionRow & { expired: boolean }) | undefined> {
+  return tx
+    .selectFrom('redemptions')
+    .selectAll()
+    .select(sql<boolean>`expires_at <= now()`.as('expired'))
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** The oldest issued claim past its expiry that no one else holds, locked; undefined when none is left. */
+export async function lockNextExpired(tx: Tx): Promise<RedemptionRow | undefined> {
+  return tx
+    .selectFrom('redemptions')
+    .selectAll()
+    .where('status', '=', 'issued')
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .orderBy('expires_at')
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+export async function findRedemption(db: Db | Tx, id: string): Promise<RedemptionView | undefined> {
+  return db.selectFrom('redemptions').selectAll().select(effectiveStatus.as('effective_status')).where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Resolves an issued claim as cancelled or expired and gives its unit of stock back, in one
+ * statement. (Redeeming is redemption_redeem in SQL and leaves the pack alone: stock does not change.)
+ */
+export async function releaseRedemption(
+  tx: Tx,
+  id: string,
+  resolution: { status: 'cancelled' | 'expired'; actorRole: string; actorId: string; transactionId: string },
+): Promise<void> {
+  const result = await sql<{ id: string }>`
+    with resolved as (
+      update redemptions
+         set status = ${resolution.status}, resolved_at = now(), resolved_by_role = ${resolution.actorRole},
+             resolved_by_id = ${resolution.actorId}, resolve_transaction_id = ${resolution.transactionId}
+       where id = ${id} and status = 'issued'
+      returning pack_id
+    ), returned as (
+      update packs set claimed = claimed - 1, stock_left = stock_left + 1
+       where id = (select pack_id from resolved)
+      returning id
+    )
+    select returned.id from returned`.execute(tx);
+  if (!result.rows[0]) throw new Error(`redemption ${id} was not issued when released under its lock`);
+}
+
+export async function listForVolunteer(db: Db, volunteerId: string, page: { beforeId?: string | undefined; limit: number }): Promise<RedemptionView[]> {
+  let q = db
+    .selectFrom('redemptions')
+    .selectAll()
+    .select(effectiveStatus.as('effective_status'))
+    .where('volunteer_id', '=', volunteerId)
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  if (page.beforeId) q = q.where('id', '<', page.beforeId);
+  return q.execute();
+}
+
+/**
+ * A merchant's redeemed claims, newest first, keyset paged on (resolved_at, id). The cursor holds
+ * the time as integer microseconds, so no precision is lost between pages.
+ */
+export async function listRedeemedForMerchant(
+  db: Db,
+  merchantId: string,
+  filter: { from?: Date | undefined; to?: Date | undefined; before?: { micros: number; id: string } | undefined; limit: number },
+): Promise<(RedemptionView & { resolved_micros: number })[]> {
+  let q = db
+    .selectFrom('redemptions')
+    .selectAll()
+    .select(effectiveStatus.as('effective_status'))
+    .select(sql<number>`ledger_micros(resolved_at)`.as('resolved_micros'))
+    .where('merchant_id', '=', merchantId)
+    .where('status', '=', 'redeemed')
+    .orderBy('resolved_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.from) q = q.where('resolved_at', '>=', filter.from);
+  if (filter.to) q = q.where('resolved_at', '<', filter.to);
+  if (filter.before) {
+    const at = sql<Date>`(timestamptz 'epoch' + ${filter.before.micros}::bigint * interval '1 microsecond')`;
+    q = q.where(sql<boolean>`(resolved_at, id) < (${at}, ${filter.before.id}::uuid)`);
+  }
+  return q.execute();
+}
+
+/**
+ * Redeems a claim in one statement (the function in sql/0011_redemption_round_trips.sql): lock the claim,
+ * return it unchanged if already redeemed, refuse a cancelled or expired one, else settle it through
+ * ledger_apply and count it on its pack. Returns the claim as it now stands.
+ */
+export async function redeemInDatabase(
+  db: Db,
+  request: { id: string; merchantId: string; points: number; transactionId: string; actorRole: string; actorId: string },
+): Promise<RedemptionRow> {
+  const result = await sql<{ r: Record<string, unknown> }>`select redemption_redeem(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
+  const r = result.rows[0]?.r;
+  if (!r) throw new Error('redemption_redeem returned nothing');
+  const at = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+  return {
+    ...(r as unknown as RedemptionRow),
+    points: Number(r.points),
+    issued_at: new Date(String(r.issued_at)),
+    expires_at: new Date(String(r.expires_at)),
+    resolved_at: at(r.resolved_at),
+  };
+}
+
+/**
+ * Claims a pack in one statement (redemption_claim in sql/0012_redemption_claim_checks.sql): under the
+ * idempotency key if any, reserve the points, take a unit of stock under the pack's lock, record the
+ * claim and count the volunteer's claims against the limit. Returns the body to answer with.
+ */
+export async function claimInDatabase(db: Db, request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }> {
+  const result = await sql<{ r: { replayed: boolean; body: unknown } }>`select redemption_claim(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
+  const r = result.rows[0]?.r;
+  if (!r) throw new Error('redemption_claim returned nothing');
+  return r;
+}
