@@ -67,6 +67,22 @@ describe('HTTP basics', () => {
     expect(empty.status).toBe(400);
   });
 
+  it('refuses a NUL character in any body string with 400 naming the field, writing nothing', async () => {
+    const volunteer = await f.volunteer((await f.orgUnit()).id);
+    const before = (await app.request('GET', '/v1/org-units?limit=200', { token: f.adminToken })).body.items.length;
+    const named = await app.request('POST', '/v1/org-units', { token: f.adminToken, body: { name: 'a\u0000b' } });
+    expect(named.status).toBe(400);
+    expect(named.body.code).toBe('validation_failed');
+    expect(named.body.errors).toEqual([{ path: 'name', message: expect.stringContaining('NUL') }]);
+    const awarded = await app.request('POST', '/v1/awards', { token: f.adminToken, body: { volunteerId: volunteer.id, points: 5, reason: 'x\u0000' }, headers: { 'idempotency-key': 'nul-award' } });
+    expect(awarded.status).toBe(400);
+    expect(awarded.body.errors[0].path).toBe('reason');
+    const reversed = await app.request('POST', '/v1/transactions/01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f/reverse', { token: f.adminToken, body: { reason: '\u0000' }, headers: { 'idempotency-key': 'nul-reverse' } });
+    expect(reversed.status).toBe(400);
+    expect((await app.request('GET', '/v1/org-units?limit=200', { token: f.adminToken })).body.items.length).toBe(before);
+    expect((await app.request('GET', `/v1/volunteers/${volunteer.id}/balance`, { token: f.adminToken })).body.balance).toBe(0);
+  });
+
   it('serves a valid OpenAPI 3.1 document describing every route with its errors', async () => {
     const doc = await app.request('GET', '/openapi.json');
     expect(doc.status).toBe(200);

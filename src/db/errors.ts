@@ -61,6 +61,8 @@ export function mapDatabaseError(error: unknown): unknown {
     }
     if (state === '23505') return new DomainError('conflict', 'a resource with these values already exists');
     if (state === '22003') return new DomainError('validation_failed', 'a number is out of range', { errors: [] });
+    // A character PostgreSQL text cannot store (U+0000) that slipped past the request checks.
+    if (state === '22P05' || state === '22021') return new DomainError('validation_failed', 'a text value holds a character that cannot be stored', { errors: [] });
     return error;
   }
   if (typeof error === 'object' && error !== null && 'code' in error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { PrincipalResolver } from '../auth/principals.js';
-import { DomainError } from '../errors.js';
+import { DomainError, validationFailed } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
 import type { AppEnv } from './env.js';
@@ -58,9 +58,40 @@ export function requireJsonBody(): MiddlewareHandler<AppEnv> {
       if (hasBody && type && !/^application\/json(\s*;.*)?$/i.test(type)) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
+      // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
+      // field, before it reaches any statement. (Hono caches the text for the route's own parse.)
+      if (hasBody) {
+        const text = await c.req.text();
+        if (/\\u0000/i.test(text)) {
+          const path = nulPath(text);
+          if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
+        }
+      }
     }
     await next();
   };
+}
+
+/** The dotted path of the first string (or key) holding U+0000 in a JSON text, if it parses. */
+function nulPath(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: the route's own parse reports it
+  }
+  const walk = (v: unknown, path: string[]): string[] | undefined => {
+    if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+    if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes('\u0000')) return [...path, k];
+        const found = walk(child, [...path, k]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(value, [])?.join('.');
 }
 
 /** Most callers remembered by the rate limiter; beyond it the longest-idle are forgotten. */
