@@ -58,28 +58,30 @@ export function requireJsonBody(): MiddlewareHandler<AppEnv> {
       if (hasBody && type && !/^application\/json(\s*;.*)?$/i.test(type)) {
         throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
       }
+      // The body is parsed once here and handed to the route's validator through Hono's cache.
       // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
-      // field, before it reaches any statement. (Hono caches the text for the route's own parse.)
+      // field, before it reaches any statement.
       if (hasBody) {
         const text = await c.req.text();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return next(); // not JSON: the route's validator reports it
+        }
         if (/\\u0000/i.test(text)) {
-          const path = nulPath(text);
+          const path = nulPath(parsed);
           if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
         }
+        c.req.bodyCache.json = Promise.resolve(parsed);
       }
     }
     await next();
   };
 }
 
-/** The dotted path of the first string (or key) holding U+0000 in a JSON text, if it parses. */
-function nulPath(text: string): string | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined; // not JSON: the route's own parse reports it
-  }
+/** The dotted path of the first string (or key) holding U+0000 in a parsed JSON body. */
+function nulPath(value: unknown): string | undefined {
   const walk = (v: unknown, path: string[]): string[] | undefined => {
     if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
     if (v && typeof v === 'object') {
