@@ -158,6 +158,9 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     },
     async close() {
       await db.destroy();
+      // Kysely only ends a driver it has used: a process that ran nothing but a script
+      // transaction (npm run migrate) would otherwise keep its connection and never exit.
+      await client.end({ timeout: 5 });
     },
   };
 }
