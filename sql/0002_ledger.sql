@@ -21,6 +21,9 @@ create table accounts (
   entry_count bigint not null default 0,
   -- Hash of the newest posting; all-zero bytes before the first one.
   head_hash bytea not null default '\x0000000000000000000000000000000000000000000000000000000000000000',
+  -- The head before the newest posting. ledger_apply advances the chain with one
+  -- UPDATE ... RETURNING, which returns new values only; this carries the old head to the posting.
+  prev_head_hash bytea not null default '\x0000000000000000000000000000000000000000000000000000000000000000',
   created_at timestamptz not null default now(),
   constraint accounts_owner_kind unique nulls not distinct (kind, owner_id, shard),
   -- Invariant 4: only the programme's issuance account may go below zero.
@@ -56,7 +59,10 @@ create index ledger_transactions_reference_idx on ledger_transactions (reference
 
 create table ledger_postings (
   id bigint generated always as identity primary key,
-  transaction_id uuid not null references ledger_transactions (id),
+  -- No foreign key on transaction_id: ledger_postings_stamp (below) requires the transaction to
+  -- exist and to have been created in the same database transaction, which is stronger, and
+  -- transactions can never be deleted. (An FK would repeat that lookup for every posting.)
+  transaction_id uuid not null,
   account_id uuid not null references accounts (id),
   -- Position in the account's own chain: 1, 2, 3, ... with no gaps.
   seq bigint not null check (seq >= 1),
@@ -86,15 +92,19 @@ create index idempotency_keys_created_idx on idempotency_keys (created_at);
 ---------------------------------------------------------------------------------------------------
 -- Hashes. Canonical forms are jsonb arrays rendered as text, which PostgreSQL prints
 -- deterministically; timestamps enter as integer microseconds since the epoch.
+--
+-- These are declared STABLE, as their bodies are (extract and jsonb_build_array are stable), so
+-- the planner inlines them into the calling expression. Declared IMMUTABLE they would not be
+-- inlined, and PostgreSQL would parse and plan each body afresh on every call from ledger_apply.
 
 create function ledger_micros(t timestamptz) returns bigint
-  language sql immutable strict parallel safe
+  language sql stable strict parallel safe
   as $$ select (extract(epoch from t) * 1000000)::bigint $$;
 
 create function ledger_tx_digest(
   p_id uuid, p_kind text, p_memo text, p_reference text, p_actor_role text, p_actor_id text, p_reverses uuid, p_created timestamptz
 ) returns bytea
-  language sql immutable parallel safe
+  language sql stable parallel safe
   as $$
     select sha256(convert_to(jsonb_build_array(p_id, p_kind, p_memo, p_reference, p_actor_role, p_actor_id, p_reverses, ledger_micros(p_created))::text, 'UTF8'))
   $$;
@@ -102,7 +112,7 @@ create function ledger_tx_digest(
 create function ledger_posting_hash(
   p_prev bytea, p_account uuid, p_seq bigint, p_transaction uuid, p_amount bigint, p_balance_after bigint, p_tx_digest bytea
 ) returns bytea
-  language sql immutable parallel safe
+  language sql stable parallel safe
   as $$
     select sha256(p_prev || convert_to(jsonb_build_array(p_account, p_seq, p_transaction, p_amount, p_balance_after, encode(p_tx_digest, 'hex'))::text, 'UTF8'))
   $$;
@@ -149,7 +159,9 @@ create function accounts_guard() returns trigger
     return new;
   end
   $$;
-create trigger accounts_permanent before update or delete on accounts
+-- Only an UPDATE naming an identity column can change one, so the trigger fires only for those
+-- (OF ...): the balance updates of every posting do not pay for it.
+create trigger accounts_permanent before update of id, kind, owner_id, shard, created_at or delete on accounts
   for each row execute function accounts_guard();
 create trigger accounts_no_truncate before truncate on accounts
   for each statement execute function accounts_guard();
@@ -244,11 +256,15 @@ create function idempotency_begin(p_caller text, p_key text, p_hash text) return
   end
   $$;
 
+-- plpgsql, not sql: a SQL-language function that cannot be inlined (an INSERT cannot) is parsed
+-- and planned again on every call, while plpgsql keeps its plan for the session.
 create function idempotency_finish(p_caller text, p_key text, p_hash text, p_status integer, p_response jsonb) returns void
-  language sql
+  language plpgsql
   as $$
+  begin
     insert into idempotency_keys (caller, key, request_hash, response_status, response)
-    values (p_caller, p_key, p_hash, p_status, p_response)
+    values (p_caller, p_key, p_hash, p_status, p_response);
+  end
   $$;
 
 ---------------------------------------------------------------------------------------------------
@@ -298,6 +314,8 @@ create function ledger_apply(p jsonb) returns jsonb
     v_earns boolean;
     v_account accounts;
     v_balance bigint;
+    v_seq bigint;
+    v_prev_hash bytea;
     v_hash bytea;
     v_out jsonb := '[]'::jsonb;
     v_result jsonb;
@@ -353,25 +371,29 @@ create function ledger_apply(p jsonb) returns jsonb
        group by 1
        order by 1
     loop
-      select * into v_account from accounts where id = r.account for update;
+      -- One statement locks the account, refuses to take it below zero (issuance excepted),
+      -- updates the balance caches and advances its hash chain; SET expressions read the old row.
+      update accounts
+         set balance = balance + r.amount,
+             entry_count = entry_count + 1,
+             prev_head_hash = head_hash,
+             head_hash = ledger_posting_hash(head_hash, id, entry_count + 1, v_id, r.amount, balance + r.amount, v_digest),
+             earned = earned + case when v_earns and kind = 'volunteer' then r.amount else 0 end
+       where id = r.account
+         and (kind = 'issuance' or balance + r.amount >= 0)
+      returning balance, entry_count, prev_head_hash, head_hash
+           into v_balance, v_seq, v_prev_hash, v_hash;
       if not found then
-        perform jifen_raise('not_found', jsonb_build_object('detail', 'account not found', 'accountId', r.account));
-      end if;
-      v_balance := v_account.balance + r.amount;
-      if v_balance < 0 and v_account.kind <> 'issuance' then
+        select * into v_account from accounts where id = r.account;
+        if not found then
+          perform jifen_raise('not_found', jsonb_build_object('detail', 'account not found', 'accountId', r.account));
+        end if;
         perform jifen_raise('insufficient_points', jsonb_build_object(
           'accountId', r.account, 'balance', v_account.balance, 'required', -r.amount,
           'detail', format('the balance is %s points; %s are required', v_account.balance, -r.amount)));
       end if;
-      v_hash := ledger_posting_hash(v_account.head_hash, r.account, v_account.entry_count + 1, v_id, r.amount, v_balance, v_digest);
-      update accounts
-         set balance = v_balance,
-             entry_count = v_account.entry_count + 1,
-             head_hash = v_hash,
-             earned = earned + case when v_earns and v_account.kind = 'volunteer' then r.amount else 0 end
-       where id = r.account;
       insert into ledger_postings (transaction_id, account_id, seq, amount, balance_after, prev_hash, hash)
-      values (v_id, r.account, v_account.entry_count + 1, r.amount, v_balance, v_account.head_hash, v_hash);
+      values (v_id, r.account, v_seq, r.amount, v_balance, v_prev_hash, v_hash);
       v_out := v_out || jsonb_build_object('accountId', r.account, 'amount', r.amount, 'balanceAfter', v_balance);
     end loop;
 
@@ -379,7 +401,8 @@ create function ledger_apply(p jsonb) returns jsonb
       'transactionId', v_id, 'kind', v_kind, 'createdAt', v_created,
       'reversesTransactionId', v_reverses, 'postings', v_out);
     if v_idem is not null then
-      perform idempotency_finish(v_idem->>'caller', v_idem->>'key', v_idem->>'hash', 201, v_result);
+      insert into idempotency_keys (caller, key, request_hash, response_status, response)
+      values (v_idem->>'caller', v_idem->>'key', v_idem->>'hash', 201, v_result);
     end if;
     return jsonb_build_object('replayed', false, 'status', 201, 'result', v_result);
   end

@@ -60,6 +60,7 @@ export interface AccountsTable {
   earned: Generated<number>;
   entry_count: Generated<number>;
   head_hash: Generated<Uint8Array>;
+  prev_head_hash: Generated<Uint8Array>;
   created_at: Timestamp;
 }
 
