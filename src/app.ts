@@ -1,9 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
-import { authenticate, rateLimit, requestContext, requireJsonBody } from './http/middleware.js';
+import { authenticate, rateLimit, readJsonBody, requestContext } from './http/middleware.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -31,16 +30,7 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  const limitBody = bodyLimit({
-    maxSize: deps.config.BODY_LIMIT_BYTES,
-    onError: () => {
-      throw new DomainError('payload_too_large', `request bodies are limited to ${deps.config.BODY_LIMIT_BYTES} bytes`);
-    },
-  });
-  // Only requests that may carry a body pay for the limit: it wraps the body stream, which forces
-  // the adapter to build a full web Request, several times the cost of a small GET.
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-  app.use('*', requireJsonBody());
+  app.use('*', readJsonBody(deps.config.BODY_LIMIT_BYTES));
   app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 

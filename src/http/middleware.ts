@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import type { PrincipalResolver } from '../auth/principals.js';
 import { DomainError, validationFailed } from '../errors.js';
@@ -47,37 +50,110 @@ export function authenticate(principals: PrincipalResolver, tokens: AccessTokens
   };
 }
 
-/** Request bodies must be JSON where there is a body at all. */
-export function requireJsonBody(): MiddlewareHandler<AppEnv> {
+/**
+ * Reads a request body once, within `maxBytes` (declared or chunked), requires it to be JSON, parses
+ * it, and hands the value to the route's validator through Hono's body cache.
+ *
+ * Under @hono/node-server the bytes come straight from Node's IncomingMessage: Hono's own bodyLimit
+ * touches `c.req.raw.body`, which makes the adapter build a full web Request with a ReadableStream
+ * for every POST, costing more than the rest of a small request. Elsewhere (app.request in tests)
+ * the web body stream is read with the same limit.
+ */
+export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bindings: Partial<HttpBindings> }> {
+  const tooLarge = () => new DomainError('payload_too_large', `request bodies are limited to ${maxBytes} bytes`);
   return async (c, next) => {
     const method = c.req.method;
-    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-      const type = c.req.header('content-type');
-      const length = c.req.header('content-length');
-      const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-      if (hasBody && type && !/^application\/json(\s*;.*)?$/i.test(type)) {
-        throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
-      }
-      // The body is parsed once here and handed to the route's validator through Hono's cache.
-      // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
-      // field, before it reaches any statement.
-      if (hasBody) {
-        const text = await c.req.text();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          return next(); // not JSON: the route's validator reports it
-        }
-        if (/\\u0000/i.test(text)) {
-          const path = nulPath(parsed);
-          if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
-        }
-        c.req.bodyCache.json = Promise.resolve(parsed);
-      }
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    const chunked = c.req.header('transfer-encoding') !== undefined;
+    const hasBody = (length !== undefined && length !== '0') || chunked;
+    if (!hasBody) return next();
+    const type = c.req.header('content-type');
+    if (type && !/^application\/json(\s*;.*)?$/i.test(type)) {
+      throw new DomainError('unsupported_media_type', 'request bodies must be application/json');
     }
+    if (!chunked && Number(length) > maxBytes) throw tooLarge();
+    const incoming = c.env?.incoming;
+    const bytes = incoming ? await readIncoming(incoming, maxBytes, tooLarge) : await readWebBody(c.req.raw, maxBytes, tooLarge);
+    const text = new TextDecoder().decode(bytes);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw validationFailed([{ path: '', message: 'the request body is not valid JSON' }]);
+    }
+    // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
+    // field, before it reaches any statement.
+    if (/\\u0000/i.test(text)) {
+      const path = nulPath(parsed);
+      if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
+    }
+    c.req.bodyCache.json = Promise.resolve(parsed);
     await next();
   };
+}
+
+function readIncoming(incoming: IncomingMessage | Http2ServerRequest, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // Stop reading; the adapter drains or closes the connection after the 413 is sent.
+        incoming.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      if (!incoming.readableEnded) onError(new Error('the client closed the connection before sending the whole body'));
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
+}
+
+async function readWebBody(request: Request, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 /** The dotted path of the first string (or key) holding U+0000 in a parsed JSON body. */
