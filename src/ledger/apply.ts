@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from '../db/database.js';
+import { statement, type Db, type Tx } from '../db/database.js';
 import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import type { TransactionKind } from '../db/types.js';
 import { DomainError } from '../errors.js';
@@ -41,6 +40,8 @@ export interface LedgerOutcome {
   result: PostedTransaction;
 }
 
+const callLedgerApply = statement<{ r: LedgerOutcome }>('select ledger_apply($1::text::jsonb) as r');
+
 /**
  * Appends one balanced transaction through the database's ledger_apply: lock the touched accounts
  * in id order, refuse to take any account but issuance below zero, append the transaction and its
@@ -48,8 +49,8 @@ export interface LedgerOutcome {
  * on its own it is a single statement, so a single round trip.
  */
 export async function applyLedger(db: Db | Tx, request: LedgerRequest): Promise<LedgerOutcome> {
-  const result = await sql<{ r: LedgerOutcome }>`select ledger_apply(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
-  const outcome = result.rows[0]?.r;
+  const [row] = await callLedgerApply(db, JSON.stringify(request));
+  const outcome = row?.r;
   if (!outcome) throw new Error('ledger_apply returned nothing');
   return outcome;
 }

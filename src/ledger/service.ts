@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
 import { newId } from '../db/ids.js';
+import { statement } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { encodeCursor, decodeCursor } from '../http/paging.js';
@@ -140,6 +141,15 @@ interface VolunteerLedgerRow {
   service_minutes: number;
 }
 
+// Read on every balance and statement request, so written once as SQL (see statement()).
+const selectVolunteerLedger = statement<VolunteerLedgerRow>(`
+  select v.id, u.path, a.balance, a.earned, h.balance as held, v.service_minutes
+    from volunteers v
+    join org_units u on u.id = v.org_unit_id
+    join accounts a on a.id = v.id
+    join accounts h on h.id = $2
+   where v.id = $1`);
+
 /**
  * Loads a volunteer with its balances in one query and applies the visibility rule: the volunteer
  * itself, organisers in scope and admins; anyone else sees 404 (merchants 403).
@@ -147,14 +157,7 @@ interface VolunteerLedgerRow {
 async function loadVolunteerLedger(deps: ServiceDeps, actor: Actor, volunteerId: string): Promise<VolunteerLedgerRow> {
   if (actor.role === 'merchant') throw forbidden('merchants cannot read volunteer records');
   if (actor.role === 'volunteer' && actor.id !== volunteerId) throw notFound('volunteer');
-  const row = await deps.db
-    .selectFrom('volunteers as v')
-    .innerJoin('org_units as u', 'u.id', 'v.org_unit_id')
-    .innerJoin('accounts as a', 'a.id', 'v.id')
-    .innerJoin('accounts as h', (join) => join.on('h.id', '=', heldAccountId(volunteerId)))
-    .select(['v.id', 'u.path', 'a.balance', 'a.earned', 'h.balance as held', 'v.service_minutes'])
-    .where('v.id', '=', volunteerId)
-    .executeTakeFirst();
+  const [row] = await selectVolunteerLedger(deps.db, volunteerId, heldAccountId(volunteerId));
   if (!row || (actor.role === 'organiser' && !inScope(actor, row.path))) throw notFound('volunteer');
   return row;
 }
