@@ -12,7 +12,7 @@ const one = () => {
   const req = { idempotency: { caller: 'admin:bench', key: randomUUID(), hash: 'h'.repeat(43) }, guard: { volunteerId: v, requireActive: true }, transaction: { id: randomUUID(), kind: 'award', memo: 'bench', actorRole: 'admin', actorId: 'bench' }, postings: [{ account: issuance[Math.floor(Math.random() * 32)], amount: -5 }, { account: v, amount: 5 }] };
   return sql.unsafe('select ledger_apply($1::text::jsonb) as r', [JSON.stringify(req)], { prepare: true });
 };
-const run = async (ms: number) => { let n = 0; const end = Date.now() + ms; await Promise.all(Array.from({ length: 10 }, async () => { while (Date.now() < end) { await one(); n++; } })); return n; };
+const run = async (ms: number) => { let n = 0; const end = Date.now() + ms; await Promise.all(Array.from({ length: Number(process.env.CONC ?? 10) }, async () => { while (Date.now() < end) { await one(); n++; } })); return n; };
 await run(1500);
 const t0 = pgTicks(); const c0 = process.cpuUsage(); const s0 = Date.now();
 const n = await run(Number(process.env.MS ?? 8000));

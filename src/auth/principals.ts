@@ -1,10 +1,17 @@
-import type { Db } from '../db/database.js';
+import { statement, type Db } from '../db/database.js';
 import { DomainError } from '../errors.js';
 import type { AccessClaims } from '../tokens/access.js';
 import { uuidPattern } from '../db/ids.js';
 import type { Actor } from './actor.js';
 
 const inactive = () => new DomainError('unauthorized', 'the principal named by this token does not exist or is inactive');
+
+// Looked up for every caller whose cache entry has lapsed, so written once as SQL (see statement()).
+const selectOrganiser = statement<{ id: string; org_unit_id: string; path: string }>(
+  `select o.id, o.org_unit_id, u.path from organisers o join org_units u on u.id = o.org_unit_id where o.id = $1 and o.status = 'active'`,
+);
+const selectVolunteer = statement<{ id: string; org_unit_id: string }>(`select id, org_unit_id from volunteers where id = $1 and status = 'active'`);
+const selectMerchant = statement<{ id: string }>(`select id from merchants where id = $1 and status = 'active'`);
 
 /**
  * Turns verified claims into an Actor. A volunteer, organiser or merchant named by `sub` must exist
@@ -15,28 +22,17 @@ export async function resolveActor(db: Db, claims: AccessClaims): Promise<Actor>
   if (!uuidPattern.test(claims.sub)) throw inactive();
   switch (claims.role) {
     case 'organiser': {
-      const row = await db
-        .selectFrom('organisers as o')
-        .innerJoin('org_units as u', 'u.id', 'o.org_unit_id')
-        .select(['o.id', 'o.org_unit_id', 'u.path'])
-        .where('o.id', '=', claims.sub)
-        .where('o.status', '=', 'active')
-        .executeTakeFirst();
+      const [row] = await selectOrganiser(db, claims.sub);
       if (!row) throw inactive();
       return { role: 'organiser', id: row.id, orgUnitId: row.org_unit_id, orgPath: row.path };
     }
     case 'volunteer': {
-      const row = await db
-        .selectFrom('volunteers')
-        .select(['id', 'org_unit_id'])
-        .where('id', '=', claims.sub)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
+      const [row] = await selectVolunteer(db, claims.sub);
       if (!row) throw inactive();
       return { role: 'volunteer', id: row.id, orgUnitId: row.org_unit_id };
     }
     case 'merchant': {
-      const row = await db.selectFrom('merchants').select(['id']).where('id', '=', claims.sub).where('status', '=', 'active').executeTakeFirst();
+      const [row] = await selectMerchant(db, claims.sub);
       if (!row) throw inactive();
       return { role: 'merchant', id: row.id };
     }

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Db, Tx } from '../db/database.js';
+import { statement, type Db, type Tx } from '../db/database.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -103,6 +103,10 @@ export async function listRedeemedForMerchant(
   return q.execute();
 }
 
+// Both run on every claim and redeem, so they are written once as SQL (see statement()).
+const callRedeem = statement<{ r: Record<string, unknown> }>('select redemption_redeem($1::text::jsonb) as r');
+const callClaim = statement<{ r: { replayed: boolean; body: unknown } }>('select redemption_claim($1::text::jsonb) as r');
+
 /**
  * Redeems a claim in one statement (the function in sql/0011_redemption_round_trips.sql): lock the claim,
  * return it unchanged if already redeemed, refuse a cancelled or expired one, else settle it through
@@ -112,8 +116,8 @@ export async function redeemInDatabase(
   db: Db,
   request: { id: string; merchantId: string; points: number; transactionId: string; actorRole: string; actorId: string },
 ): Promise<RedemptionRow> {
-  const result = await sql<{ r: Record<string, unknown> }>`select redemption_redeem(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
-  const r = result.rows[0]?.r;
+  const [row] = await callRedeem(db, JSON.stringify(request));
+  const r = row?.r;
   if (!r) throw new Error('redemption_redeem returned nothing');
   const at = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
   return {
@@ -131,8 +135,8 @@ export async function redeemInDatabase(
  * claim and count the volunteer's claims against the limit. Returns the body to answer with.
  */
 export async function claimInDatabase(db: Db, request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }> {
-  const result = await sql<{ r: { replayed: boolean; body: unknown } }>`select redemption_claim(${JSON.stringify(request)}::text::jsonb) as r`.execute(db);
-  const r = result.rows[0]?.r;
+  const [row] = await callClaim(db, JSON.stringify(request));
+  const r = row?.r;
   if (!r) throw new Error('redemption_claim returned nothing');
   return r;
 }
