@@ -52,7 +52,9 @@ create function packs_guard() returns trigger
     return new;
   end
   $$;
-create trigger packs_permanent before update or delete on packs
+-- Fires only for UPDATEs naming a column it guards (OF ...), so taking a unit of stock at every
+-- claim does not pay for it.
+create trigger packs_permanent before update of id, merchant_id, points, stock_initial, created_at, status or delete on packs
   for each row execute function packs_guard();
 
 -- One row per claim. A redemption has exactly two events in its life: it is issued, and it is
