@@ -11,13 +11,10 @@ create table packs (
   description text check (length(description) <= 2000),
   -- Capped so that a redemption token carrying the points still fits in 300 characters.
   points bigint not null check (points between 1 and 99999),
-  -- Stock is optional: null means unlimited. Otherwise stock_initial never changes and the three
-  -- counters below always add up to it (the check makes a lost or invented unit impossible).
+  -- Stock is optional: null means unlimited. Otherwise stock_initial never changes and
+  -- stock_left + claimed always adds up to it (the check makes a lost or invented unit impossible).
   stock_initial integer check (stock_initial between 0 and 1000000),
   stock_left integer check (stock_left >= 0),
-  -- Claims issued and not yet resolved; claims redeemed. Kept for every pack, stocked or not.
-  issued integer not null default 0 check (issued >= 0),
-  redeemed integer not null default 0 check (redeemed >= 0),
   per_volunteer_limit integer check (per_volunteer_limit between 1 and 1000),
   valid_from timestamptz,
   valid_until timestamptz,
@@ -27,8 +24,12 @@ create table packs (
   created_by_id text not null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  -- Claims issued or redeemed (not released). Only a claim and a release change it, never a redeem,
+  -- so redeems do not queue behind claims on this row. Claims issued and redeemed are counted from
+  -- the redemption rows when read.
+  claimed integer not null default 0 check (claimed >= 0),
   constraint packs_stock_shape check ((stock_initial is null) = (stock_left is null)),
-  constraint packs_stock_conserved check (stock_initial is null or stock_left + issued + redeemed = stock_initial),
+  constraint packs_stock_conserved check (stock_initial is null or stock_left + claimed = stock_initial),
   constraint packs_window check (valid_until is null or valid_from is null or valid_until > valid_from)
 );
 create index packs_merchant_idx on packs (merchant_id, id);
@@ -90,6 +91,7 @@ create index redemptions_volunteer_idx on redemptions (volunteer_id, id);
 create index redemptions_pack_volunteer_idx on redemptions (pack_id, volunteer_id) where status in ('issued', 'redeemed');
 create index redemptions_expiring_idx on redemptions (expires_at) where status = 'issued';
 create index redemptions_merchant_redeemed_idx on redemptions (merchant_id, resolved_at, id) where status = 'redeemed';
+create index redemptions_pack_status_idx on redemptions (pack_id, status);
 
 create function redemptions_guard() returns trigger
   language plpgsql
@@ -152,3 +154,150 @@ create trigger settlements_no_truncate before truncate on settlements
   for each statement execute function settlements_refuse_change();
 alter table settlements enable always trigger settlements_append_only;
 alter table settlements enable always trigger settlements_no_truncate;
+
+---------------------------------------------------------------------------------------------------
+-- Redeeming a claim in one round trip. Every redeem of one shop's codes credits the same merchant
+-- account, so that row's lock must be held for as short a time as possible: run as a single
+-- statement, the lock is taken and released inside the database, with no network round trip
+-- between taking it and committing. The rules are the ones documented on redeemToken in
+-- src/redemptions/service.ts; points still move only through ledger_apply.
+--
+-- p: {id, merchantId, points, transactionId, actorRole, actorId}. Returns the redemption row as jsonb.
+
+create function redemption_redeem(p jsonb) returns jsonb
+  language plpgsql
+  as $$
+  declare
+    r redemptions;
+    v_settle jsonb;
+  begin
+    select * into r from redemptions where id = (p->>'id')::uuid for update;
+    if not found or r.merchant_id <> (p->>'merchantId')::uuid or r.points <> (p->>'points')::bigint then
+      perform jifen_raise('token_invalid', jsonb_build_object('detail', 'the redemption code does not match any claim'));
+    end if;
+    if r.status = 'redeemed' then
+      -- The same shop submitting the same code again: the same answer, nothing written.
+      return to_jsonb(r);
+    end if;
+    if r.status = 'cancelled' then
+      perform jifen_raise('token_already_used', jsonb_build_object('detail', 'the volunteer cancelled this claim', 'status', r.status));
+    end if;
+    if r.status = 'expired' or r.expires_at <= now() then
+      perform jifen_raise('token_expired', jsonb_build_object('detail', 'the redemption code has expired; the volunteer can claim again'));
+    end if;
+    v_settle := ledger_apply(jsonb_build_object(
+      'transaction', jsonb_build_object(
+        'id', p->>'transactionId', 'kind', 'settle', 'reference', r.id::text,
+        'memo', 'redeemed at merchant ' || r.merchant_id, 'actorRole', p->>'actorRole', 'actorId', p->>'actorId'),
+      'postings', jsonb_build_array(
+        jsonb_build_object('account', ledger_account_id('held:' || r.volunteer_id), 'amount', -r.points),
+        jsonb_build_object('account', r.merchant_id, 'amount', r.points))));
+    update redemptions
+       set status = 'redeemed', resolved_at = now(), resolved_by_role = p->>'actorRole', resolved_by_id = p->>'actorId',
+           resolve_transaction_id = (v_settle->'result'->>'transactionId')::uuid
+     where id = r.id
+    returning * into r;
+    return to_jsonb(r);
+  end
+  $$;
+
+---------------------------------------------------------------------------------------------------
+-- Claiming a pack in one round trip, for the same reason: every claim of a pack takes that pack's
+-- row, so the row must never be held while the service waits on the network. A pack's price and
+-- merchant never change, so the service keeps them in memory, signs the token, and sends the finished
+-- claim here; everything else (merchant still active, star level reached, stock, validity window,
+-- per-volunteer limit) is checked here, in the same statement. The rules are the ones documented on
+-- claimPack in src/redemptions/service.ts.
+--
+-- p: {idempotency: {caller, key, hash} | null, redemption: {id, packId, merchantId, volunteerId,
+--     points, issuedAt, expiresAt, token, kid}, starMinutes, reserveTransactionId, actorRole,
+--     actorId, body}. starMinutes are the approved service minutes needed for one to five stars (the
+--     service's configuration), so the database and the service compute star levels the same way.
+-- Returns {replayed, body}: the stored body for a replayed Idempotency-Key, else p.body.
+
+create function redemption_claim(p jsonb) returns jsonb
+  language plpgsql
+  as $$
+  declare
+    v_idem jsonb := p->'idempotency';
+    v_claim jsonb := p->'redemption';
+    v_pack_id uuid := (v_claim->>'packId')::uuid;
+    v_volunteer uuid := (v_claim->>'volunteerId')::uuid;
+    v_points bigint := (v_claim->>'points')::bigint;
+    v_existing jsonb;
+    v_pack packs;
+    v_min_stars integer;
+    v_merchant_status text;
+    v_minutes bigint;
+    v_level integer;
+    v_count integer;
+  begin
+    if v_idem is not null and jsonb_typeof(v_idem) = 'object' then
+      v_existing := idempotency_begin(v_idem->>'caller', v_idem->>'key', v_idem->>'hash');
+      if v_existing is not null then
+        return jsonb_build_object('replayed', true, 'body', v_existing->'body');
+      end if;
+    end if;
+    -- Cheap refusals first, before anything is locked; the locked update re-checks what can change.
+    select pk.min_star_level, m.status, v.service_minutes into v_min_stars, v_merchant_status, v_minutes
+      from packs pk join merchants m on m.id = pk.merchant_id join volunteers v on v.id = v_volunteer
+     where pk.id = v_pack_id;
+    if not found then
+      perform jifen_raise('not_found', jsonb_build_object('detail', 'pack not found'));
+    end if;
+    if v_merchant_status <> 'active' then
+      perform jifen_raise('pack_unavailable', jsonb_build_object('detail', 'the merchant no longer takes redemptions'));
+    end if;
+    if coalesce(v_min_stars, 0) > 0 then
+      select count(*) into v_level from jsonb_array_elements_text(p->'starMinutes') t where v_minutes >= t::bigint;
+      if v_level < v_min_stars then
+        perform jifen_raise('pack_unavailable', jsonb_build_object(
+          'detail', format('this pack needs %s stars; you have %s', v_min_stars, v_level),
+          'requiredStarLevel', v_min_stars, 'starLevel', v_level));
+      end if;
+    end if;
+    -- Accounts next (ledger_apply locks them in id order), the pack row last.
+    perform ledger_apply(jsonb_build_object(
+      'transaction', jsonb_build_object(
+        'id', p->>'reserveTransactionId', 'kind', 'reserve', 'reference', v_claim->>'id',
+        'memo', 'claim of pack ' || v_pack_id, 'actorRole', p->>'actorRole', 'actorId', p->>'actorId'),
+      'postings', jsonb_build_array(
+        jsonb_build_object('account', v_volunteer, 'amount', -v_points),
+        jsonb_build_object('account', ledger_account_id('held:' || v_volunteer), 'amount', v_points))));
+    update packs set stock_left = stock_left - 1, claimed = claimed + 1
+     where id = v_pack_id and status = 'active' and (stock_left is null or stock_left > 0)
+       and (valid_from is null or valid_from <= now()) and (valid_until is null or valid_until > now())
+    returning * into v_pack;
+    if not found then
+      select * into v_pack from packs where id = v_pack_id;
+      if v_pack.status <> 'active' then
+        perform jifen_raise('pack_unavailable', jsonb_build_object('detail', format('the pack is %s', v_pack.status)));
+      elsif v_pack.stock_left is not null and v_pack.stock_left <= 0 then
+        perform jifen_raise('out_of_stock', jsonb_build_object('detail', 'no units of this pack are left'));
+      else
+        perform jifen_raise('pack_unavailable', jsonb_build_object('detail', 'the pack is outside its validity window'));
+      end if;
+    end if;
+    if v_pack.points <> v_points or v_pack.merchant_id <> (v_claim->>'merchantId')::uuid then
+      perform jifen_raise('conflict', jsonb_build_object('detail', 'the pack changed while it was being claimed; claim again'));
+    end if;
+    insert into redemptions (id, pack_id, merchant_id, volunteer_id, points, issued_at, expires_at, token, kid, reserve_transaction_id)
+    values ((v_claim->>'id')::uuid, v_pack_id, v_pack.merchant_id, v_volunteer, v_points, (v_claim->>'issuedAt')::timestamptz,
+            (v_claim->>'expiresAt')::timestamptz, v_claim->>'token', v_claim->>'kid', (p->>'reserveTransactionId')::uuid);
+    if v_pack.per_volunteer_limit is not null then
+      -- A statement of its own after the pack's lock is held, so its snapshot includes every claim
+      -- committed by the holders before us (and ours).
+      select count(*) into v_count from redemptions
+       where pack_id = v_pack_id and volunteer_id = v_volunteer
+         and (status = 'redeemed' or (status = 'issued' and expires_at > now()));
+      if v_count > v_pack.per_volunteer_limit then
+        perform jifen_raise('limit_reached', jsonb_build_object(
+          'detail', format('at most %s claims of this pack per volunteer', v_pack.per_volunteer_limit), 'limit', v_pack.per_volunteer_limit));
+      end if;
+    end if;
+    if v_idem is not null and jsonb_typeof(v_idem) = 'object' then
+      perform idempotency_finish(v_idem->>'caller', v_idem->>'key', v_idem->>'hash', 201, p->'body');
+    end if;
+    return jsonb_build_object('replayed', false, 'body', p->'body');
+  end
+  $$;

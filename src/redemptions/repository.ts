@@ -108,7 +108,7 @@ const callRedeem = statement<{ r: Record<string, unknown> }>('select redemption_
 const callClaim = statement<{ r: { replayed: boolean; body: unknown } }>('select redemption_claim($1::text::jsonb) as r');
 
 /**
- * Redeems a claim in one statement (the function in sql/0011_redemption_round_trips.sql): lock the claim,
+ * Redeems a claim in one statement (redemption_redeem in sql/0010_packs_and_redemptions.sql): lock the claim,
  * return it unchanged if already redeemed, refuse a cancelled or expired one, else settle it through
  * ledger_apply and count it on its pack. Returns the claim as it now stands.
  */
@@ -130,7 +130,7 @@ export async function redeemInDatabase(
 }
 
 /**
- * Claims a pack in one statement (redemption_claim in sql/0012_redemption_claim_checks.sql): under the
+ * Claims a pack in one statement (redemption_claim in sql/0010_packs_and_redemptions.sql): under the
  * idempotency key if any, reserve the points, take a unit of stock under the pack's lock, record the
  * claim and count the volunteer's claims against the limit. Returns the body to answer with.
  */

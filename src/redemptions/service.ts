@@ -68,7 +68,7 @@ async function termsOf(deps: ServiceDeps, packId: string) {
 export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId: string }, idempotency: IdempotencyScope | undefined): Promise<Replayable<Claim>> {
   if (actor.role !== 'volunteer') throw forbidden('only volunteers claim packs, for themselves');
   // The token is signed before the claim itself, which is then one statement checking everything
-  // else (sql/0012_redemption_claim_checks.sql): merchant active, star level, stock, window, limit.
+  // else (redemption_claim in sql/0010_packs_and_redemptions.sql): merchant active, star level, stock, window, limit.
   const pack = await termsOf(deps, input.packId);
   const id = newId();
   const iat = Math.floor(Date.now() / 1000);
@@ -129,7 +129,7 @@ function throttleFor(config: ServiceDeps['config']): FailureThrottle {
 async function redeemChecked(deps: ServiceDeps, actor: Actor, input: { token: string }): Promise<Redeemed> {
   const claims = await verifyRedemptionToken(deps.documentKeys, input.token, deps.config.CLOCK_TOLERANCE_SECONDS);
   if (claims.merchantId !== actor.id) throw new DomainError('token_wrong_merchant', 'this code is for another shop');
-  // One statement (sql/0011_redemption_round_trips.sql), so the shop's account is locked only inside the database.
+  // One statement (redemption_redeem in sql/0010_packs_and_redemptions.sql), so the shop's account is locked only inside the database.
   const row = await withRetry(() =>
     redeemInDatabase(deps.db, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
   );
