@@ -401,8 +401,7 @@ create function ledger_apply(p jsonb) returns jsonb
       'transactionId', v_id, 'kind', v_kind, 'createdAt', v_created,
       'reversesTransactionId', v_reverses, 'postings', v_out);
     if v_idem is not null then
-      insert into idempotency_keys (caller, key, request_hash, response_status, response)
-      values (v_idem->>'caller', v_idem->>'key', v_idem->>'hash', 201, v_result);
+      perform idempotency_finish(v_idem->>'caller', v_idem->>'key', v_idem->>'hash', 201, v_result);
     end if;
     return jsonb_build_object('replayed', false, 'status', 201, 'result', v_result);
   end

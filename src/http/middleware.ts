@@ -50,6 +50,8 @@ export function authenticate(principals: PrincipalResolver, tokens: AccessTokens
   };
 }
 
+const utf8 = new TextDecoder();
+
 /**
  * Reads a request body once, within `maxBytes` (declared or chunked), requires it to be JSON, parses
  * it, and hands the value to the route's validator through Hono's body cache.
@@ -75,7 +77,7 @@ export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bin
     if (!chunked && Number(length) > maxBytes) throw tooLarge();
     const incoming = c.env?.incoming;
     const bytes = incoming ? await readIncoming(incoming, maxBytes, tooLarge) : await readWebBody(c.req.raw, maxBytes, tooLarge);
-    const text = new TextDecoder().decode(bytes);
+    const text = utf8.decode(bytes);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

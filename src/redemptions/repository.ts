@@ -110,7 +110,7 @@ const callClaim = statement<{ r: { replayed: boolean; body: unknown } }>('select
 /**
  * Redeems a claim in one statement (redemption_redeem in sql/0010_packs_and_redemptions.sql): lock the claim,
  * return it unchanged if already redeemed, refuse a cancelled or expired one, else settle it through
- * ledger_apply and count it on its pack. Returns the claim as it now stands.
+ * ledger_apply (the pack row is not touched). Returns the claim as it now stands.
  */
 export async function redeemInDatabase(
   db: Db,
