@@ -5,6 +5,7 @@ import type { Deps } from './deps.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { createPrincipalResolver } from './auth/principals.js';
+import { createWriteGroups } from './ledger/groups.js';
 import { createAccessTokens, loadAccessKeyRing } from './tokens/access.js';
 import { loadDocumentKeys } from './tokens/signing.js';
 
@@ -28,7 +29,14 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
     const accessTokens = createAccessTokens(config, await loadAccessKeyRing(config));
     const documentKeys = await loadDocumentKeys(config);
     const principals = createPrincipalResolver(database.db, config.PRINCIPAL_CACHE_MS);
-    return { config, database, db: database.db, logger, accessTokens, principals, documentKeys, metrics: createMetrics(), lifecycle: { draining: false } };
+    const metrics = createMetrics();
+    // Groups never outnumber the connections, and leave room for reads and other transactions.
+    const writes = createWriteGroups(database.db, {
+      groupsMax: Math.min(config.WRITE_GROUPS_MAX, Math.max(1, database.poolMax - 1)),
+      groupSizeMax: config.WRITE_GROUP_SIZE_MAX,
+      onGroup: (size) => metrics.writeGroupSize.observe(size),
+    });
+    return { config, database, db: database.db, writes, logger, accessTokens, principals, documentKeys, metrics, lifecycle: { draining: false } };
   } catch (error) {
     await database.close();
     throw error;

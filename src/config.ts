@@ -34,6 +34,11 @@ export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: intFrom(1, 200).default(10),
+  // Group commit of single-statement writes (awards, adjustments, reversals, claims, redeems): at
+  // most this many groups in the database at once, each of at most WRITE_GROUP_SIZE_MAX writes.
+  // WRITE_GROUP_SIZE_MAX=1 sends every write alone.
+  WRITE_GROUPS_MAX: intFrom(1, 200).default(4),
+  WRITE_GROUP_SIZE_MAX: intFrom(1, 32).default(32),
   /** Longest a request waits for a free database connection before answering 503. */
   DB_ACQUIRE_TIMEOUT_MS: intFrom(10, 60_000).default(5_000),
   DB_CONNECT_TIMEOUT_SECONDS: intFrom(1, 120).default(5),

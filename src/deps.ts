@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { PrincipalResolver } from './auth/principals.js';
 import type { AccessTokens } from './tokens/access.js';
 import type { DocumentKeys } from './tokens/signing.js';
+import type { WriteGroups } from './ledger/groups.js';
 
 /** Run-time state shared by the app and the process that serves it. */
 export interface Lifecycle {
@@ -17,6 +18,8 @@ export interface Deps {
   config: Config;
   database: Database;
   db: Db;
+  /** Group commit for writes that stand on their own (awards, claims, redeems, ...). */
+  writes: WriteGroups;
   logger: Logger;
   accessTokens: AccessTokens;
   /** Who a verified token names, with a short cache. */
@@ -28,4 +31,4 @@ export interface Deps {
 }
 
 /** What a service verb needs: the database handle and configuration, nothing HTTP. */
-export type ServiceDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'documentKeys'>;
+export type ServiceDeps = Pick<Deps, 'db' | 'writes' | 'config' | 'logger' | 'documentKeys'>;

@@ -18,6 +18,8 @@ export interface Metrics {
    * sweeps, idempotency purges) increment it: `metrics.sweeperRuns.inc({ sweeper: 'claims', outcome: 'ok' })`.
    */
   sweeperRuns: Counter<'sweeper' | 'outcome'>;
+  /** Writes per group commit (see ledger/groups.ts): 1 when the service is quiet, more under load. */
+  writeGroupSize: Histogram;
   /**
    * Gives the scrape-time collectors a database to read. Called by buildApp; attaching again (a
    * second app over the same deps) only replaces the handle, so collectors are never registered twice.
@@ -66,6 +68,13 @@ export function createMetrics(): Metrics {
     name: 'jifen_sweeper_runs_total',
     help: 'Background sweeper runs by sweeper and outcome',
     labelNames: ['sweeper', 'outcome'] as const,
+    registers: [registry],
+  });
+
+  const writeGroupSize = new Histogram({
+    name: 'jifen_write_group_size',
+    help: 'Writes committed together per group commit',
+    buckets: [1, 2, 4, 8, 16, 32],
     registers: [registry],
   });
 
@@ -141,6 +150,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     sweeperRuns,
+    writeGroupSize,
     observeRequest(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       duration.observe({ method, route, status: String(status) }, seconds);

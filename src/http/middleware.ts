@@ -54,7 +54,8 @@ const utf8 = new TextDecoder();
 
 /**
  * Reads a request body once, within `maxBytes` (declared or chunked), requires it to be JSON, parses
- * it, and hands the value to the route's validator through Hono's body cache.
+ * it (to refuse bad JSON and U+0000 with a clear error), and hands the text to the route's validator
+ * through Hono's body cache.
  *
  * Under @hono/node-server the bytes come straight from Node's IncomingMessage: Hono's own bodyLimit
  * touches `c.req.raw.body`, which makes the adapter build a full web Request with a ReadableStream
@@ -90,7 +91,10 @@ export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bin
       const path = nulPath(parsed);
       if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
     }
-    c.req.bodyCache.json = Promise.resolve(parsed);
+    // Hono's c.req.json() reads the *text* cache and parses it; with only a cached `json` it would
+    // stringify that and read it back through a web Response, which costs more than the request.
+    // (Hono types the cache by value, but stores and reads promises.)
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     await next();
   };
 }

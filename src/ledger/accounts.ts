@@ -15,6 +15,17 @@ export function taggedAccountId(tag: string): string {
 export const issuanceShards = 32;
 export const issuanceAccountId = (shard: number) => taggedAccountId(`issuance:${shard}`);
 export const randomIssuanceAccount = () => issuanceAccountId(randomInt(issuanceShards));
+/**
+ * A posting may name "the issuance account" without a shard; the ledger picks it when it writes:
+ * one shard for a whole group of writes (see groups.ts), a random one for a write on its own.
+ */
+export const anyIssuanceAccount = 'issuance';
+
+/** The request with every posting on `anyIssuanceAccount` moved to the given shard's account. */
+export function resolveIssuance<T extends { postings?: { account: string; amount: number }[] | undefined }>(request: T, issuance: string): T {
+  if (!request.postings?.some((p) => p.account === anyIssuanceAccount)) return request;
+  return { ...request, postings: request.postings.map((p) => (p.account === anyIssuanceAccount ? { ...p, account: issuance } : p)) };
+}
 export const volunteerAccountId = (volunteerId: string) => volunteerId;
 /** Points a volunteer has reserved for unredeemed claims. */
 export const heldAccountId = (volunteerId: string) => taggedAccountId(`held:${volunteerId}`);

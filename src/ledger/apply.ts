@@ -2,9 +2,11 @@ import { statement, type Db, type Tx } from '../db/database.js';
 import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import type { TransactionKind } from '../db/types.js';
 import { DomainError } from '../errors.js';
+import { randomIssuanceAccount, resolveIssuance } from './accounts.js';
 import type { IdempotencyScope } from './idempotency.js';
 
 export interface PostingInput {
+  /** An account id, or anyIssuanceAccount to let the ledger pick the issuance shard. */
   account: string;
   amount: number;
 }
@@ -45,11 +47,12 @@ const callLedgerApply = statement<{ r: LedgerOutcome }>('select ledger_apply($1:
 /**
  * Appends one balanced transaction through the database's ledger_apply: lock the touched accounts
  * in id order, refuse to take any account but issuance below zero, append the transaction and its
- * hash-chained postings, and update the cached balances. Inside a caller's transaction it joins it;
- * on its own it is a single statement, so a single round trip.
+ * hash-chained postings, and update the cached balances, in one statement. Inside a caller's
+ * transaction it joins it. A write standing on its own goes through WriteGroups (groups.ts) instead,
+ * which commits it together with whatever else arrives at the same moment.
  */
 export async function applyLedger(db: Db | Tx, request: LedgerRequest): Promise<LedgerOutcome> {
-  const [row] = await callLedgerApply(db, JSON.stringify(request));
+  const [row] = await callLedgerApply(db, JSON.stringify(resolveIssuance(request, randomIssuanceAccount())));
   const outcome = row?.r;
   if (!outcome) throw new Error('ledger_apply returned nothing');
   return outcome;

@@ -6,8 +6,8 @@ import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { encodeCursor, decodeCursor } from '../http/paging.js';
 import { starLevel } from '../volunteers/stars.js';
-import { applyLedger, withRetry, type LedgerOutcome, type PostingInput } from './apply.js';
-import { heldAccountId, randomIssuanceAccount, volunteerAccountId } from './accounts.js';
+import { withRetry, type LedgerOutcome, type PostingInput } from './apply.js';
+import { anyIssuanceAccount, heldAccountId, volunteerAccountId } from './accounts.js';
 import type { IdempotencyScope } from './idempotency.js';
 
 export interface PointsMoved {
@@ -46,8 +46,9 @@ function pointsMoved(outcome: LedgerOutcome, volunteerId: string): Replayable<Po
 /**
  * Awards points to a volunteer from the programme's issuance account.
  * Invariants: admins award anyone, organisers only volunteers in their subtree (others are 404);
- * the volunteer must be active; the award is idempotent per caller and key; issuance is picked from
- * one of its shards at random so concurrent awards never contend on one row. One round trip.
+ * the volunteer must be active; the award is idempotent per caller and key; the ledger picks the
+ * issuance shard (one per write group) so concurrent awards never contend on one row. One round trip,
+ * shared with whatever other writes arrive at the same moment (group commit).
  */
 export async function awardPoints(
   deps: ServiceDeps,
@@ -57,12 +58,12 @@ export async function awardPoints(
 ): Promise<Replayable<PointsMoved>> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers award points');
   const outcome = await withRetry(() =>
-    applyLedger(deps.db, {
+    deps.writes.ledger({
       idempotency,
       guard: { volunteerId: input.volunteerId, scopePath: actor.role === 'organiser' ? actor.orgPath : undefined, requireActive: true },
       transaction: { id: newId(), kind: 'award', memo: input.reason, ...actorFields(actor) },
       postings: [
-        { account: randomIssuanceAccount(), amount: -input.points },
+        { account: anyIssuanceAccount, amount: -input.points },
         { account: volunteerAccountId(input.volunteerId), amount: input.points },
       ],
     }),
@@ -82,11 +83,11 @@ export async function adjustPoints(
 ): Promise<Replayable<PointsMoved>> {
   if (actor.role !== 'admin') throw forbidden('only admins make adjustments');
   const postings: PostingInput[] = [
-    { account: randomIssuanceAccount(), amount: -input.points },
+    { account: anyIssuanceAccount, amount: -input.points },
     { account: volunteerAccountId(input.volunteerId), amount: input.points },
   ];
   const outcome = await withRetry(() =>
-    applyLedger(deps.db, {
+    deps.writes.ledger({
       idempotency,
       guard: { volunteerId: input.volunteerId, requireActive: false },
       transaction: { id: newId(), kind: 'adjustment', memo: input.reason, ...actorFields(actor) },
@@ -117,7 +118,7 @@ export async function reverseTransaction(
     throw new DomainError('conflict', `this transaction credits service record ${recordId}; correct the record (POST /v1/records/${recordId}/corrections) instead`, { recordId });
   }
   const outcome = await withRetry(() =>
-    applyLedger(deps.db, {
+    deps.writes.ledger({
       idempotency,
       transaction: { id: newId(), kind: 'reversal', memo: input.reason, reverses: transactionId, ...actorFields(actor) },
     }),

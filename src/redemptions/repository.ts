@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
-import { statement, type Db, type Tx } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
+import type { WriteGroups } from '../ledger/groups.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -103,9 +104,8 @@ export async function listRedeemedForMerchant(
   return q.execute();
 }
 
-// Both run on every claim and redeem, so they are written once as SQL (see statement()).
-const callRedeem = statement<{ r: Record<string, unknown> }>('select redemption_redeem($1::text::jsonb) as r');
-const callClaim = statement<{ r: { replayed: boolean; body: unknown } }>('select redemption_claim($1::text::jsonb) as r');
+// Both go through the write groups (ledger/groups.ts): committed together with whatever other
+// writes arrive at the same moment.
 
 /**
  * Redeems a claim in one statement (redemption_redeem in sql/0010_packs_and_redemptions.sql): lock the claim,
@@ -113,12 +113,10 @@ const callClaim = statement<{ r: { replayed: boolean; body: unknown } }>('select
  * ledger_apply (the pack row is not touched). Returns the claim as it now stands.
  */
 export async function redeemInDatabase(
-  db: Db,
+  writes: WriteGroups,
   request: { id: string; merchantId: string; points: number; transactionId: string; actorRole: string; actorId: string },
 ): Promise<RedemptionRow> {
-  const [row] = await callRedeem(db, JSON.stringify(request));
-  const r = row?.r;
-  if (!r) throw new Error('redemption_redeem returned nothing');
+  const r = await writes.redeem(request);
   const at = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
   return {
     ...(r as unknown as RedemptionRow),
@@ -134,9 +132,6 @@ export async function redeemInDatabase(
  * idempotency key if any, reserve the points, take a unit of stock under the pack's lock, record the
  * claim and count the volunteer's claims against the limit. Returns the body to answer with.
  */
-export async function claimInDatabase(db: Db, request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }> {
-  const [row] = await callClaim(db, JSON.stringify(request));
-  const r = row?.r;
-  if (!r) throw new Error('redemption_claim returned nothing');
-  return r;
+export async function claimInDatabase(writes: WriteGroups, request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }> {
+  return writes.claim(request);
 }

@@ -77,7 +77,7 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
   const expiresAt = new Date(exp * 1000).toISOString();
   const body: Claim = { id, packId: input.packId, merchantId: pack.merchantId, points: pack.points, token, expiresAt, status: 'issued' };
   const outcome = await withRetry(() =>
-    claimInDatabase(deps.db, {
+    claimInDatabase(deps.writes, {
       idempotency: idempotency ?? null,
       redemption: { id, packId: input.packId, merchantId: pack.merchantId, volunteerId: actor.id, points: pack.points, issuedAt: new Date(iat * 1000).toISOString(), expiresAt, token, kid },
       starMinutes: deps.config.STAR_THRESHOLDS_HOURS.map((hours) => hours * 60),
@@ -131,7 +131,7 @@ async function redeemChecked(deps: ServiceDeps, actor: Actor, input: { token: st
   if (claims.merchantId !== actor.id) throw new DomainError('token_wrong_merchant', 'this code is for another shop');
   // One statement (redemption_redeem in sql/0010_packs_and_redemptions.sql), so the shop's account is locked only inside the database.
   const row = await withRetry(() =>
-    redeemInDatabase(deps.db, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
+    redeemInDatabase(deps.writes, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
   );
   return toRedeemed(row);
 }

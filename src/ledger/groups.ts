@@ -1,0 +1,148 @@
+import { randomInt } from 'node:crypto';
+import { statement, type Db } from '../db/database.js';
+import { isRetryable, mapDatabaseError } from '../db/errors.js';
+import { DomainError } from '../errors.js';
+import { issuanceAccountId, issuanceShards, resolveIssuance } from './accounts.js';
+import type { LedgerOutcome, LedgerRequest } from './apply.js';
+
+/**
+ * Group commit for the service's single-statement writes: awards, adjustments and reversals
+ * (ledger_apply), claims (redemption_claim) and redeems (redemption_redeem).
+ *
+ * A write goes to the database at once when fewer than `groupsMax` groups are running; otherwise it
+ * waits, and everything that arrived meanwhile (up to `groupSizeMax`) goes as the next group: one
+ * round trip, one database transaction and one commit for all of them (write_group in
+ * sql/0011_write_groups.sql), each item in its own subtransaction so that a refused item changes
+ * nothing and does not disturb the others. A caller hears its answer only once its group has
+ * committed. Under load this is what keeps the service's CPU per write low: the round trip, the
+ * commit and the driver's work are shared by the group. With no load nothing waits.
+ *
+ * A group that fails as a whole did nothing. If the failure is a deadlock or serialization failure,
+ * every caller gets it and its own withRetry runs the write again (in a later group). Any other
+ * failure (a timeout, a malformed item) is not trusted to be any one item's fault: each item is run
+ * again alone, so a bad item fails only itself.
+ *
+ * Every award and adjustment in a group draws on one issuance shard, a different one for each
+ * running group, so concurrent groups never queue behind each other on issuance.
+ */
+export interface WriteGroups {
+  ledger(request: LedgerRequest): Promise<LedgerOutcome>;
+  claim(request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }>;
+  redeem(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export interface WriteGroupOptions {
+  /** Most groups in the database at once (each holds one connection while it runs). */
+  groupsMax: number;
+  /** Most writes in one group. At most 32: each can use two subtransactions, and PostgreSQL tracks 64 per transaction cheaply. */
+  groupSizeMax: number;
+  /** Called with each group's size as it is sent (for the metrics). */
+  onGroup?: (size: number) => void;
+}
+
+type Op = 'ledger' | 'claim' | 'redeem';
+
+interface Pending {
+  op: Op;
+  arg: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** An item's own refusal inside a group, shaped like a driver error so the one mapping applies. */
+export class GroupItemError extends Error {
+  readonly code: string;
+  readonly detail: string | undefined;
+  readonly constraint_name: string | undefined;
+  constructor(error: { code: string; message: string; detail?: string | null; constraint_name?: string | null }) {
+    super(error.message);
+    this.name = 'GroupItemError';
+    this.code = error.code;
+    this.detail = error.detail ?? undefined;
+    this.constraint_name = error.constraint_name ?? undefined;
+  }
+}
+
+type ItemResult = { ok: unknown } | { error: { code: string; message: string; detail?: string | null; constraint_name?: string | null } };
+
+const single: Record<Op, (db: Db, arg: string) => Promise<{ r: unknown }[]>> = {
+  ledger: statement<{ r: unknown }>('select ledger_apply($1::text::jsonb) as r'),
+  claim: statement<{ r: unknown }>('select redemption_claim($1::text::jsonb) as r'),
+  redeem: statement<{ r: unknown }>('select redemption_redeem($1::text::jsonb) as r'),
+};
+const callGroup = statement<{ r: ItemResult[] }>('select write_group($1::text::jsonb) as r');
+
+export const groupSizeLimit = 32;
+
+export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGroups {
+  const groupsMax = Math.max(1, options.groupsMax);
+  const groupSizeMax = Math.min(groupSizeLimit, Math.max(1, options.groupSizeMax));
+  const queue: Pending[] = [];
+  let running = 0;
+  let shardCursor = randomInt(issuanceShards);
+
+  const runAlone = async (item: Pending, issuance: string) => {
+    try {
+      const arg = item.op === 'ledger' ? resolveIssuance(item.arg as LedgerRequest, issuance) : item.arg;
+      const [row] = await single[item.op](db, JSON.stringify(arg));
+      if (!row || row.r === null || row.r === undefined) throw new Error(`${item.op} returned nothing`);
+      item.resolve(row.r);
+    } catch (error) {
+      item.reject(error);
+    }
+  };
+
+  const runGroup = async (items: Pending[]) => {
+    const issuance = issuanceAccountId(shardCursor++ % issuanceShards);
+    options.onGroup?.(items.length);
+    if (items.length === 1) return runAlone(items[0]!, issuance);
+    let results: ItemResult[];
+    try {
+      const payload = items.map((item) => ({ op: item.op, arg: item.op === 'ledger' ? resolveIssuance(item.arg as LedgerRequest, issuance) : item.arg }));
+      const [row] = await callGroup(db, JSON.stringify(payload));
+      results = row?.r ?? [];
+      if (results.length !== items.length) throw new Error(`write_group answered ${results.length} results for ${items.length} items`);
+    } catch (error) {
+      const mapped = mapDatabaseError(error);
+      if (isRetryable(error) || (mapped instanceof DomainError && mapped.code === 'service_unavailable')) {
+        for (const item of items) item.reject(error);
+        return;
+      }
+      await Promise.all(items.map((item) => runAlone(item, issuance)));
+      return;
+    }
+    results.forEach((result, i) => {
+      const item = items[i]!;
+      if ('ok' in result) item.resolve(result.ok);
+      else item.reject(new GroupItemError(result.error));
+    });
+  };
+
+  const pump = () => {
+    while (running < groupsMax && queue.length > 0) {
+      const items = queue.splice(0, groupSizeMax);
+      running += 1;
+      void runGroup(items)
+        .catch((error: unknown) => {
+          // Nothing above should throw; if it did, no caller may be left waiting (settled ones ignore this).
+          for (const item of items) item.reject(error);
+        })
+        .finally(() => {
+          running -= 1;
+          pump();
+        });
+    }
+  };
+
+  const submit = <T>(op: Op, arg: unknown) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ op, arg, resolve: resolve as (value: unknown) => void, reject });
+      pump();
+    });
+
+  return {
+    ledger: (request) => submit<LedgerOutcome>('ledger', request),
+    claim: (request) => submit('claim', request),
+    redeem: (request) => submit('redeem', request),
+  };
+}
