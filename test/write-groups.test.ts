@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withRetry } from '../src/ledger/apply.js';
+import { anyIssuanceAccount } from '../src/ledger/accounts.js';
+import { createWriteGroups, GroupItemError } from '../src/ledger/groups.js';
+import type { LedgerRequest } from '../src/ledger/apply.js';
+import { DomainError } from '../src/errors.js';
+import { mapDatabaseError } from '../src/db/errors.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { Factory } from './support/factories.js';
+import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+
+let app: TestApp;
+let f: Factory;
+
+beforeAll(async () => {
+  // One group at a time, so concurrent writes are bound to queue and commit together.
+  app = await startTestApp({ DB_POOL_MAX: '10', WRITE_GROUPS_MAX: '1' });
+  f = await Factory.create(app);
+});
+afterAll(async () => {
+  await expectLedgerSound(app, f.adminToken);
+  await app?.close();
+});
+
+const credit = (volunteerId: string, points: number, id = randomUUID()): LedgerRequest => ({
+  transaction: { id, kind: 'adjustment', memo: 'group test', actorRole: 'admin', actorId: 'test-admin' },
+  postings: [
+    { account: anyIssuanceAccount, amount: -points },
+    { account: volunteerId, amount: points },
+  ],
+});
+
+/** Group sizes as Prometheus saw them: [count of groups, sum of their sizes]. */
+async function groupStats(): Promise<[number, number]> {
+  const metrics = await app.request('GET', '/metrics');
+  const count = Number(/^jifen_write_group_size_count (\d+)/m.exec(metrics.body)?.[1] ?? 0);
+  const sum = Number(/^jifen_write_group_size_sum (\d+)/m.exec(metrics.body)?.[1] ?? 0);
+  return [count, sum];
+}
+
+describe('group commit of single-statement writes', () => {
+  it('concurrent awards and debits over HTTP commit in groups, each answered on its own', async () => {
+    const unit = await f.orgUnit();
+    const debited = await f.volunteer(unit.id);
+    const others = await Promise.all(Array.from({ length: 10 }, () => f.volunteer(unit.id)));
+    await award(app, f.adminToken, debited.id, 100);
+    const [groupsBefore, writesBefore] = await groupStats();
+
+    const debits = Array.from({ length: 30 }, () =>
+      app.request('POST', '/v1/adjustments', { token: f.adminToken, body: { volunteerId: debited.id, points: -30, reason: 'race' }, headers: { 'idempotency-key': key() } }),
+    );
+    const awards = others.flatMap((v) =>
+      Array.from({ length: 3 }, () => app.request('POST', '/v1/awards', { token: f.adminToken, body: { volunteerId: v.id, points: 7, reason: 'group' }, headers: { 'idempotency-key': key() } })),
+    );
+    const [debitResults, awardResults] = await Promise.all([Promise.all(debits), Promise.all(awards)]);
+
+    expect(debitResults.filter((r) => r.status === 201)).toHaveLength(3);
+    const refused = debitResults.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(27);
+    for (const r of refused) {
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe('insufficient_points');
+      expect(typeof r.body.balance).toBe('number');
+      expect(r.body.required).toBe(30);
+    }
+    expect(awardResults.every((r) => r.status === 201)).toBe(true);
+    expect(await balanceOf(app, f.adminToken, debited.id)).toBe(10);
+    for (const v of others) expect(await balanceOf(app, f.adminToken, v.id)).toBe(21);
+
+    // 60 writes went through fewer groups than writes: some were committed together.
+    const [groupsAfter, writesAfter] = await groupStats();
+    expect(writesAfter - writesBefore).toBe(60);
+    expect(groupsAfter - groupsBefore).toBeLessThan(60);
+  });
+
+  it('a refused item changes nothing, and its neighbours in the group still commit', async () => {
+    const unit = await f.orgUnit();
+    const [a, b] = await Promise.all([f.volunteer(unit.id), f.volunteer(unit.id)]);
+    const sizes: number[] = [];
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 1, groupSizeMax: 32, onGroup: (n) => sizes.push(n) });
+    const refusedId = randomUUID();
+    // The first write goes alone; the next three queue behind it and go as one group.
+    const results = await Promise.allSettled([
+      writes.ledger(credit(a.id, 5)),
+      writes.ledger(credit(a.id, 10)),
+      writes.ledger(credit(b.id, -50, refusedId)),
+      writes.ledger(credit(b.id, 20)),
+    ]);
+    expect(sizes).toEqual([1, 3]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const refusal = (results[2] as PromiseRejectedResult).reason;
+    expect(refusal).toBeInstanceOf(GroupItemError);
+    const mapped = mapDatabaseError(refusal);
+    expect(mapped).toBeInstanceOf(DomainError);
+    expect((mapped as DomainError).code).toBe('insufficient_points');
+    expect(await balanceOf(app, f.adminToken, a.id)).toBe(15);
+    expect(await balanceOf(app, f.adminToken, b.id)).toBe(20);
+    const missing = await app.request('GET', `/v1/transactions/${refusedId}`, { token: f.adminToken });
+    expect(missing.status).toBe(404);
+  });
+
+  it('one malformed item fails alone: the group is run again item by item', async () => {
+    const unit = await f.orgUnit();
+    const v = await f.volunteer(unit.id);
+    const sizes: number[] = [];
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 1, groupSizeMax: 32, onGroup: (n) => sizes.push(n) });
+    const bad: LedgerRequest = { ...credit(v.id, 3), postings: [{ account: anyIssuanceAccount, amount: -3 }, { account: 'not-a-uuid', amount: 3 }] };
+    const results = await Promise.allSettled([writes.ledger(credit(v.id, 1)), writes.ledger(credit(v.id, 2)), writes.ledger(bad), writes.ledger(credit(v.id, 4))]);
+    expect(sizes).toEqual([1, 3]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await balanceOf(app, f.adminToken, v.id)).toBe(7);
+  });
+
+  it('the same idempotency key twice in one group: one transaction, the other a replay', async () => {
+    const unit = await f.orgUnit();
+    const v = await f.volunteer(unit.id);
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 1, groupSizeMax: 32 });
+    const idempotency = { caller: 'admin:test-admin', key: key(), hash: 'same-request' };
+    const [, first, second] = await Promise.all([
+      writes.ledger(credit(v.id, 1)),
+      writes.ledger({ ...credit(v.id, 9), idempotency }),
+      writes.ledger({ ...credit(v.id, 9), idempotency }),
+    ]);
+    expect(first.replayed).toBe(false);
+    expect(second.replayed).toBe(true);
+    expect(second.result.transactionId).toBe(first.result.transactionId);
+    expect(await balanceOf(app, f.adminToken, v.id)).toBe(10);
+  });
+
+  it('groups touching the same accounts in opposite orders never deadlock', async () => {
+    const unit = await f.orgUnit();
+    const vs = await Promise.all(Array.from({ length: 4 }, () => f.volunteer(unit.id)));
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 4, groupSizeMax: 8 });
+    const started = Date.now();
+    // 200 writes over four accounts, submitted in ever-changing orders, four groups at a time.
+    const all = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => withRetry(() => writes.ledger(credit(vs[(i * 7 + Math.floor(i / 4)) % 4]!.id, 1))).then((o) => o.replayed)),
+    );
+    expect(all.every((replayed) => replayed === false)).toBe(true);
+    for (const v of vs) expect(await balanceOf(app, f.adminToken, v.id)).toBe(50);
+    // A deadlock costs PostgreSQL's deadlock_timeout (1 s) before it is even noticed.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
