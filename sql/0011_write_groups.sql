@@ -26,37 +26,45 @@ create function write_group(p jsonb) returns jsonb
     v_message text;
     v_detail text;
     v_constraint text;
+    v_redemptions uuid[];
+    v_reverses uuid[];
+    v_accounts uuid[];
+    v_packs uuid[];
   begin
-    perform 1 from redemptions
-     where id in (select (i->'arg'->>'id')::uuid from jsonb_array_elements(p) i where i->>'op' = 'redeem')
-     order by id
-       for update;
-    perform 1 from accounts
-     where id in (
-       select (e->>'account')::uuid
-         from jsonb_array_elements(p) i, jsonb_array_elements(coalesce(i->'arg'->'postings', '[]'::jsonb)) e
-        where i->>'op' = 'ledger'
-       union all
-       select lp.account_id from ledger_postings lp
-        where lp.transaction_id in (
-          select (i->'arg'->'transaction'->>'reverses')::uuid from jsonb_array_elements(p) i where i->>'op' = 'ledger')
-       union all
-       select a.id
-         from jsonb_array_elements(p) i,
-              lateral (values ((i->'arg'->'redemption'->>'volunteerId')::uuid),
-                              (ledger_account_id('held:' || (i->'arg'->'redemption'->>'volunteerId')))) a (id)
-        where i->>'op' = 'claim'
-       union all
-       select a.id
-         from redemptions r,
-              lateral (values (ledger_account_id('held:' || r.volunteer_id)), (r.merchant_id)) a (id)
-        where r.id in (select (i->'arg'->>'id')::uuid from jsonb_array_elements(p) i where i->>'op' = 'redeem'))
-     order by id
-       for no key update;
-    perform 1 from packs
-     where id in (select (i->'arg'->'redemption'->>'packId')::uuid from jsonb_array_elements(p) i where i->>'op' = 'claim')
-     order by id
-       for no key update;
+    -- The ids go into arrays first: matched against "= any(array)" they are found through the
+    -- primary keys, where a join against the jsonb elements would be planned as a sequential scan.
+    select coalesce(array_agg((i->'arg'->>'id')::uuid), '{}') into v_redemptions
+      from jsonb_array_elements(p) i where i->>'op' = 'redeem';
+    select coalesce(array_agg((i->'arg'->'transaction'->>'reverses')::uuid), '{}') into v_reverses
+      from jsonb_array_elements(p) i where i->>'op' = 'ledger' and i->'arg'->'transaction'->>'reverses' is not null;
+    select coalesce(array_agg((i->'arg'->'redemption'->>'packId')::uuid), '{}') into v_packs
+      from jsonb_array_elements(p) i where i->>'op' = 'claim';
+
+    if cardinality(v_redemptions) > 0 then
+      perform 1 from redemptions where id = any(v_redemptions) order by id for update;
+    end if;
+    select coalesce(array_agg(a.id), '{}') into v_accounts
+      from (
+        select (e->>'account')::uuid
+          from jsonb_array_elements(p) i, jsonb_array_elements(coalesce(i->'arg'->'postings', '[]'::jsonb)) e
+         where i->>'op' = 'ledger'
+        union all
+        select lp.account_id from ledger_postings lp where lp.transaction_id = any(v_reverses)
+        union all
+        select v.id
+          from jsonb_array_elements(p) i,
+               lateral (values ((i->'arg'->'redemption'->>'volunteerId')::uuid),
+                               (ledger_account_id('held:' || (i->'arg'->'redemption'->>'volunteerId')))) v (id)
+         where i->>'op' = 'claim'
+        union all
+        select v.id
+          from redemptions r, lateral (values (ledger_account_id('held:' || r.volunteer_id)), (r.merchant_id)) v (id)
+         where r.id = any(v_redemptions)
+      ) a (id);
+    perform 1 from accounts where id = any(v_accounts) order by id for no key update;
+    if cardinality(v_packs) > 0 then
+      perform 1 from packs where id = any(v_packs) order by id for no key update;
+    end if;
 
     for v_item in select value from jsonb_array_elements(p) loop
       begin

@@ -22,8 +22,11 @@ import type { LedgerOutcome, LedgerRequest } from './apply.js';
  * failure (a timeout, a malformed item) is not trusted to be any one item's fault: each item is run
  * again alone, so a bad item fails only itself.
  *
- * Every award and adjustment in a group draws on one issuance shard, a different one for each
- * running group, so concurrent groups never queue behind each other on issuance.
+ * A group holds one kind of write (ledger, claim or redeem): claims of a pack all lock that pack's
+ * row and redeems at a shop all lock the shop's account, so a mixed group would hold both and make
+ * claims and redeems wait for each other. Kinds take turns oldest-first. Every award and adjustment
+ * in a group draws on one issuance shard, a different one for each running group, so concurrent
+ * groups never queue behind each other on issuance.
  */
 export interface WriteGroups {
   ledger(request: LedgerRequest): Promise<LedgerOutcome>;
@@ -45,6 +48,8 @@ type Op = 'ledger' | 'claim' | 'redeem';
 interface Pending {
   op: Op;
   arg: unknown;
+  /** Arrival order, so the kinds of write take turns oldest-first. */
+  seq: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -77,7 +82,8 @@ export const groupSizeLimit = 32;
 export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGroups {
   const groupsMax = Math.max(1, options.groupsMax);
   const groupSizeMax = Math.min(groupSizeLimit, Math.max(1, options.groupSizeMax));
-  const queue: Pending[] = [];
+  const queues: Record<Op, Pending[]> = { ledger: [], claim: [], redeem: [] };
+  let arrivals = 0;
   let running = 0;
   let shardCursor = randomInt(issuanceShards);
 
@@ -118,9 +124,19 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
     });
   };
 
+  /** The kind of write whose oldest waiting write arrived first, if any is waiting. */
+  const nextOp = (): Op | undefined => {
+    let next: Op | undefined;
+    for (const op of ['ledger', 'claim', 'redeem'] as const) {
+      const oldest = queues[op][0];
+      if (oldest && (next === undefined || oldest.seq < queues[next][0]!.seq)) next = op;
+    }
+    return next;
+  };
+
   const pump = () => {
-    while (running < groupsMax && queue.length > 0) {
-      const items = queue.splice(0, groupSizeMax);
+    for (let op = nextOp(); running < groupsMax && op !== undefined; op = nextOp()) {
+      const items = queues[op].splice(0, groupSizeMax);
       running += 1;
       void runGroup(items)
         .catch((error: unknown) => {
@@ -136,7 +152,7 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
 
   const submit = <T>(op: Op, arg: unknown) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ op, arg, resolve: resolve as (value: unknown) => void, reject });
+      queues[op].push({ op, arg, seq: arrivals++, resolve: resolve as (value: unknown) => void, reject });
       pump();
     });
 
