@@ -114,7 +114,8 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
         for (const item of items) item.reject(error);
         return;
       }
-      await Promise.all(items.map((item) => runAlone(item, issuance)));
+      // One after another on this group's turn, so a rare fallback never floods the pool.
+      for (const item of items) await runAlone(item, issuance);
       return;
     }
     results.forEach((result, i) => {
