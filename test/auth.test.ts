@@ -133,6 +133,27 @@ describe('bearer tokens', () => {
     await expect401(await app.token('merchant', '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f'));
   });
 
+  it('resolve many principals looked up at once, each by its own standing', async () => {
+    // Lookups made in the same moment go to the database together (one query per role); each
+    // caller must still get the answer for its own principal.
+    const unit = await f.orgUnit();
+    const volunteers = await Promise.all(Array.from({ length: 12 }, () => f.volunteer(unit.id)));
+    const shop = await f.merchant();
+    const [deactivated] = volunteers;
+    expect((await app.request('POST', `/v1/volunteers/${deactivated!.id}/deactivate`, { token: f.adminToken })).status).toBe(200);
+    const callers = [
+      ...volunteers.map((v) => ({ role: 'volunteer' as const, sub: v.id, expected: v === deactivated ? 401 : 200 })),
+      { role: 'volunteer' as const, sub: volunteers[1]!.id.toUpperCase(), expected: 200 },
+      { role: 'volunteer' as const, sub: '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f', expected: 401 },
+      { role: 'merchant' as const, sub: shop.id, expected: 200 },
+      { role: 'merchant' as const, sub: volunteers[2]!.id, expected: 401 },
+    ];
+    const results = await Promise.all(
+      callers.map(async (c) => (await app.request('GET', '/v1/merchants', { token: await app.token(c.role, c.sub) })).status),
+    );
+    expect(results).toEqual(callers.map((c) => c.expected));
+  });
+
   it('give a wrong role 403, not 401', async () => {
     const unit = await f.orgUnit();
     const vol = await f.volunteer(unit.id);

@@ -7,36 +7,96 @@ import type { Actor } from './actor.js';
 const inactive = () => new DomainError('unauthorized', 'the principal named by this token does not exist or is inactive');
 
 // Looked up for every caller whose cache entry has lapsed, so written once as SQL (see statement()).
-const selectOrganiser = statement<{ id: string; org_unit_id: string; path: string }>(
-  `select o.id, o.org_unit_id, u.path from organisers o join org_units u on u.id = o.org_unit_id where o.id = $1 and o.status = 'active'`,
+// Each takes a batch of ids ($1, a uuid[] literal) and returns the active ones.
+const selectOrganisers = statement<{ id: string; org_unit_id: string; path: string }>(
+  `select o.id, o.org_unit_id, u.path from organisers o join org_units u on u.id = o.org_unit_id where o.id = any($1::text::uuid[]) and o.status = 'active'`,
 );
-const selectVolunteer = statement<{ id: string; org_unit_id: string }>(`select id, org_unit_id from volunteers where id = $1 and status = 'active'`);
-const selectMerchant = statement<{ id: string }>(`select id from merchants where id = $1 and status = 'active'`);
+const selectVolunteers = statement<{ id: string; org_unit_id: string }>(`select id, org_unit_id from volunteers where id = any($1::text::uuid[]) and status = 'active'`);
+const selectMerchants = statement<{ id: string }>(`select id from merchants where id = any($1::text::uuid[]) and status = 'active'`);
+
+type PrincipalRole = Exclude<AccessClaims['role'], 'admin'>;
+
+/** The active principals of one role among `ids` (well-formed uuids), as actors by id. */
+async function activeActors(db: Db, role: PrincipalRole, ids: string[]): Promise<Map<string, Actor>> {
+  const list = `{${ids.join(',')}}`;
+  const actors = new Map<string, Actor>();
+  switch (role) {
+    case 'organiser':
+      for (const row of await selectOrganisers(db, list)) actors.set(row.id, { role: 'organiser', id: row.id, orgUnitId: row.org_unit_id, orgPath: row.path });
+      break;
+    case 'volunteer':
+      for (const row of await selectVolunteers(db, list)) actors.set(row.id, { role: 'volunteer', id: row.id, orgUnitId: row.org_unit_id });
+      break;
+    case 'merchant':
+      for (const row of await selectMerchants(db, list)) actors.set(row.id, { role: 'merchant', id: row.id });
+      break;
+  }
+  return actors;
+}
+
+/** Most principals looked up in one query. */
+const lookupBatchMax = 500;
 
 /**
  * Turns verified claims into an Actor. A volunteer, organiser or merchant named by `sub` must exist
  * and be active; admins are operators outside the people tables, so any `sub` names one.
+ *
+ * Lookups asked for in the same turn of the event loop go to the database together, one query per
+ * role: under load many callers' cache entries lapse at once, and one query for all of them costs
+ * the service and PostgreSQL little more than one query for one.
  */
-export async function resolveActor(db: Db, claims: AccessClaims): Promise<Actor> {
-  if (claims.role === 'admin') return { role: 'admin', id: claims.sub };
-  if (!uuidPattern.test(claims.sub)) throw inactive();
-  switch (claims.role) {
-    case 'organiser': {
-      const [row] = await selectOrganiser(db, claims.sub);
-      if (!row) throw inactive();
-      return { role: 'organiser', id: row.id, orgUnitId: row.org_unit_id, orgPath: row.path };
-    }
-    case 'volunteer': {
-      const [row] = await selectVolunteer(db, claims.sub);
-      if (!row) throw inactive();
-      return { role: 'volunteer', id: row.id, orgUnitId: row.org_unit_id };
-    }
-    case 'merchant': {
-      const [row] = await selectMerchant(db, claims.sub);
-      if (!row) throw inactive();
-      return { role: 'merchant', id: row.id };
-    }
+function createActorLoader(db: Db) {
+  interface Waiting {
+    resolve: (actor: Actor) => void;
+    reject: (error: unknown) => void;
   }
+  const pending = new Map<PrincipalRole, Map<string, Waiting[]>>();
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const batches = [...pending];
+    pending.clear();
+    for (const [role, byId] of batches) {
+      const ids = [...byId.keys()];
+      for (let i = 0; i < ids.length; i += lookupBatchMax) {
+        const slice = ids.slice(i, i + lookupBatchMax);
+        activeActors(db, role, slice).then(
+          (actors) => {
+            for (const id of slice) {
+              const actor = actors.get(id);
+              for (const waiting of byId.get(id)!) {
+                if (actor) waiting.resolve(actor);
+                else waiting.reject(inactive());
+              }
+            }
+          },
+          (error: unknown) => {
+            for (const id of slice) for (const waiting of byId.get(id)!) waiting.reject(error);
+          },
+        );
+      }
+    }
+  };
+
+  return (claims: AccessClaims): Promise<Actor> => {
+    if (claims.role === 'admin') return Promise.resolve({ role: 'admin', id: claims.sub });
+    if (!uuidPattern.test(claims.sub)) return Promise.reject(inactive());
+    const role = claims.role;
+    // PostgreSQL answers with the canonical (lower-case) spelling of a uuid.
+    const id = claims.sub.toLowerCase();
+    return new Promise<Actor>((resolve, reject) => {
+      let byId = pending.get(role);
+      if (!byId) pending.set(role, (byId = new Map()));
+      let waiting = byId.get(id);
+      if (!waiting) byId.set(id, (waiting = []));
+      waiting.push({ resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+  };
 }
 
 type Listener = (principalId: string) => void;
@@ -59,6 +119,7 @@ const principalCacheSizeMax = 50_000;
  * instance within `ttlMs`. A ttl of 0 checks the database on every request.
  */
 export function createPrincipalResolver(db: Db, ttlMs: number) {
+  const resolveActor = createActorLoader(db);
   const cache = new Map<string, { actor: Actor; expiresAtMs: number }>();
   const forget: Listener = (id) => {
     for (const role of ['organiser', 'volunteer', 'merchant']) cache.delete(`${role}:${id}`);
@@ -66,11 +127,11 @@ export function createPrincipalResolver(db: Db, ttlMs: number) {
   deactivationListeners.add(forget);
   return {
     async resolve(claims: AccessClaims): Promise<Actor> {
-      if (claims.role === 'admin' || ttlMs <= 0) return resolveActor(db, claims);
+      if (claims.role === 'admin' || ttlMs <= 0) return resolveActor(claims);
       const key = `${claims.role}:${claims.sub}`;
       const hit = cache.get(key);
       if (hit && hit.expiresAtMs > Date.now()) return hit.actor;
-      const actor = await resolveActor(db, claims);
+      const actor = await resolveActor(claims);
       if (cache.size >= principalCacheSizeMax) cache.clear();
       cache.set(key, { actor, expiresAtMs: Date.now() + ttlMs });
       return actor;
