@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -145,10 +146,10 @@ async function mintToken(env: Record<string, string>, role: string, sub: string)
   return out.trim();
 }
 
-async function call(service: Service, method: string, urlPath: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(service: Service, method: string, urlPath: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${service.baseUrl}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -191,6 +192,49 @@ describe('the real entry point', () => {
     expect(volunteerAgain.body).toMatchObject({ id: volunteer.body.id, name: 'embedded volunteer', orgUnitId: unit.body.id });
 
     expect(await stop(second)).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('moves points on embedded PostgreSQL: grouped awards, refused debits, a claim redeemed, and the ledger verifies', { timeout: 180_000 }, async () => {
+    // The whole write path (write groups, ledger_apply, claim, redeem) on PGlite, over HTTP.
+    const env = { DATA_DIR: await tempDataDir(), PORT: String(await freePort()) };
+    const service = await start(env);
+    try {
+      const admin = await mintToken(env, 'admin', 'ops');
+      const unit = await call(service, 'POST', '/v1/org-units', admin, { name: 'embedded ledger' });
+      const volunteer = await call(service, 'POST', '/v1/volunteers', admin, { name: 'embedded earner', orgUnitId: unit.body.id });
+      const merchant = await call(service, 'POST', '/v1/merchants', admin, { name: 'embedded shop' });
+      const pack = await call(service, 'POST', '/v1/packs', admin, { merchantId: merchant.body.id, title: 'embedded pack', points: 10, stock: 5 });
+      expect([unit.status, volunteer.status, merchant.status, pack.status]).toEqual([201, 201, 201, 201]);
+      const key = () => randomUUID();
+
+      const awards = await Promise.all(
+        Array.from({ length: 20 }, () => call(service, 'POST', '/v1/awards', admin, { volunteerId: volunteer.body.id, points: 5, reason: 'embedded' }, { 'idempotency-key': key() })),
+      );
+      expect(awards.map((r) => r.status)).toEqual(Array(20).fill(201));
+      const debits = await Promise.all(
+        Array.from({ length: 10 }, () => call(service, 'POST', '/v1/adjustments', admin, { volunteerId: volunteer.body.id, points: -30, reason: 'embedded' }, { 'idempotency-key': key() })),
+      );
+      expect(debits.filter((r) => r.status === 201)).toHaveLength(3);
+      expect(debits.filter((r) => r.status === 409 && r.body.code === 'insufficient_points')).toHaveLength(7);
+
+      const volunteerToken = await mintToken(env, 'volunteer', volunteer.body.id);
+      const merchantToken = await mintToken(env, 'merchant', merchant.body.id);
+      const claim = await call(service, 'POST', '/v1/redemptions', volunteerToken, { packId: pack.body.id });
+      expect(claim.status, JSON.stringify(claim.body)).toBe(201);
+      const redeems = await Promise.all(Array.from({ length: 5 }, () => call(service, 'POST', '/v1/redemptions/redeem', merchantToken, { token: claim.body.token })));
+      expect(redeems.map((r) => r.status)).toEqual(Array(5).fill(200));
+      expect(new Set(redeems.map((r) => r.body.redeemedAt)).size).toBe(1);
+
+      const balance = await call(service, 'GET', `/v1/volunteers/${volunteer.body.id}/balance`, admin);
+      // 20 awards of 5, three debits of 30, one claim of 10 (redeemed once, however often submitted).
+      expect(balance.body.balance).toBe(0);
+      const verify = await call(service, 'GET', '/v1/ledger/verify', admin);
+      expect(verify.body.ok, JSON.stringify(verify.body)).toBe(true);
+      const totals = await call(service, 'GET', '/v1/ledger/totals', admin);
+      expect(totals.body.sumOfBalances).toBe(0);
+    } finally {
+      await stop(service);
+    }
   });
 
   it('finishes every request already in flight when SIGTERM arrives, then exits 0', { timeout: 120_000 }, async () => {
