@@ -1,3 +1,4 @@
+import { batchLoader, uuidArray } from '../db/batch.js';
 import { statement, type Db } from '../db/database.js';
 import { DomainError } from '../errors.js';
 import type { AccessClaims } from '../tokens/access.js';
@@ -16,86 +17,33 @@ const selectMerchants = statement<{ id: string }>(`select id from merchants wher
 
 type PrincipalRole = Exclude<AccessClaims['role'], 'admin'>;
 
-/** The active principals of one role among `ids` (well-formed uuids), as actors by id. */
-async function activeActors(db: Db, role: PrincipalRole, ids: string[]): Promise<Map<string, Actor>> {
-  const list = `{${ids.join(',')}}`;
-  const actors = new Map<string, Actor>();
-  switch (role) {
-    case 'organiser':
-      for (const row of await selectOrganisers(db, list)) actors.set(row.id, { role: 'organiser', id: row.id, orgUnitId: row.org_unit_id, orgPath: row.path });
-      break;
-    case 'volunteer':
-      for (const row of await selectVolunteers(db, list)) actors.set(row.id, { role: 'volunteer', id: row.id, orgUnitId: row.org_unit_id });
-      break;
-    case 'merchant':
-      for (const row of await selectMerchants(db, list)) actors.set(row.id, { role: 'merchant', id: row.id });
-      break;
-  }
-  return actors;
-}
-
-/** Most principals looked up in one query. */
-const lookupBatchMax = 500;
-
 /**
  * Turns verified claims into an Actor. A volunteer, organiser or merchant named by `sub` must exist
- * and be active; admins are operators outside the people tables, so any `sub` names one.
- *
- * Lookups asked for in the same turn of the event loop go to the database together, one query per
- * role: under load many callers' cache entries lapse at once, and one query for all of them costs
- * the service and PostgreSQL little more than one query for one.
+ * and be active; admins are operators outside the people tables, so any `sub` names one. Lookups
+ * asked for in the same moment go to the database together, one query per role (batchLoader).
  */
 function createActorLoader(db: Db) {
-  interface Waiting {
-    resolve: (actor: Actor) => void;
-    reject: (error: unknown) => void;
-  }
-  const pending = new Map<PrincipalRole, Map<string, Waiting[]>>();
-  let scheduled = false;
-
-  const flush = () => {
-    scheduled = false;
-    const batches = [...pending];
-    pending.clear();
-    for (const [role, byId] of batches) {
-      const ids = [...byId.keys()];
-      for (let i = 0; i < ids.length; i += lookupBatchMax) {
-        const slice = ids.slice(i, i + lookupBatchMax);
-        activeActors(db, role, slice).then(
-          (actors) => {
-            for (const id of slice) {
-              const actor = actors.get(id);
-              for (const waiting of byId.get(id)!) {
-                if (actor) waiting.resolve(actor);
-                else waiting.reject(inactive());
-              }
-            }
-          },
-          (error: unknown) => {
-            for (const id of slice) for (const waiting of byId.get(id)!) waiting.reject(error);
-          },
-        );
-      }
-    }
+  const loaders: Record<PrincipalRole, (id: string) => Promise<Actor | undefined>> = {
+    organiser: batchLoader(async (ids) => {
+      const rows = await selectOrganisers(db, uuidArray(ids));
+      return new Map(rows.map((r) => [r.id, { role: 'organiser', id: r.id, orgUnitId: r.org_unit_id, orgPath: r.path } as Actor]));
+    }),
+    volunteer: batchLoader(async (ids) => {
+      const rows = await selectVolunteers(db, uuidArray(ids));
+      return new Map(rows.map((r) => [r.id, { role: 'volunteer', id: r.id, orgUnitId: r.org_unit_id } as Actor]));
+    }),
+    merchant: batchLoader(async (ids) => {
+      const rows = await selectMerchants(db, uuidArray(ids));
+      return new Map(rows.map((r) => [r.id, { role: 'merchant', id: r.id } as Actor]));
+    }),
   };
-
-  return (claims: AccessClaims): Promise<Actor> => {
-    if (claims.role === 'admin') return Promise.resolve({ role: 'admin', id: claims.sub });
-    if (!uuidPattern.test(claims.sub)) return Promise.reject(inactive());
-    const role = claims.role;
+  return async (claims: AccessClaims): Promise<Actor> => {
+    if (claims.role === 'admin') return { role: 'admin', id: claims.sub };
+    if (!uuidPattern.test(claims.sub)) throw inactive();
     // PostgreSQL answers with the canonical (lower-case) spelling of a uuid.
-    const id = claims.sub.toLowerCase();
-    return new Promise<Actor>((resolve, reject) => {
-      let byId = pending.get(role);
-      if (!byId) pending.set(role, (byId = new Map()));
-      let waiting = byId.get(id);
-      if (!waiting) byId.set(id, (waiting = []));
-      waiting.push({ resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    });
+    const actor = await loaders[claims.role](claims.sub.toLowerCase());
+    if (!actor) throw inactive();
+    return actor;
   };
 }
 

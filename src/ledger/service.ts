@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
-import { newId } from '../db/ids.js';
+import { batchLoader, uuidArray } from '../db/batch.js';
+import { newId, uuidPattern } from '../db/ids.js';
 import { statement } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { encodeCursor, decodeCursor } from '../http/paging.js';
 import { starLevel } from '../volunteers/stars.js';
 import { withRetry, type LedgerOutcome, type PostingInput } from './apply.js';
-import { anyIssuanceAccount, heldAccountId, volunteerAccountId } from './accounts.js';
+import { anyIssuanceAccount, volunteerAccountId } from './accounts.js';
 import type { IdempotencyScope } from './idempotency.js';
 
 export interface PointsMoved {
@@ -143,13 +144,29 @@ interface VolunteerLedgerRow {
 }
 
 // Read on every balance and statement request, so written once as SQL (see statement()).
-const selectVolunteerLedger = statement<VolunteerLedgerRow>(`
+// Every balance read and statement page runs it, so it is written once as SQL (see statement()),
+// for a batch of volunteers ($1, a uuid[] literal) at a time.
+const selectVolunteerLedgers = statement<VolunteerLedgerRow>(`
   select v.id, u.path, a.balance, a.earned, h.balance as held, v.service_minutes
     from volunteers v
     join org_units u on u.id = v.org_unit_id
     join accounts a on a.id = v.id
-    join accounts h on h.id = $2
-   where v.id = $1`);
+    join accounts h on h.id = ledger_account_id('held:' || v.id)
+   where v.id = any($1::text::uuid[])`);
+
+/** One loader per database: reads of volunteers' balances asked for in the same moment share a query. */
+const volunteerLedgerLoaders = new WeakMap<object, (id: string) => Promise<VolunteerLedgerRow | undefined>>();
+
+async function volunteerLedger(db: ServiceDeps['db'], volunteerId: string): Promise<VolunteerLedgerRow | undefined> {
+  // A malformed id would fail the whole batch's query, so it is simply not found.
+  if (!uuidPattern.test(volunteerId)) return undefined;
+  let load = volunteerLedgerLoaders.get(db);
+  if (!load) {
+    load = batchLoader<VolunteerLedgerRow>(async (ids) => new Map((await selectVolunteerLedgers(db, uuidArray(ids))).map((row) => [row.id, row])));
+    volunteerLedgerLoaders.set(db, load);
+  }
+  return load(volunteerId.toLowerCase());
+}
 
 /**
  * Loads a volunteer with its balances in one query and applies the visibility rule: the volunteer
@@ -158,7 +175,7 @@ const selectVolunteerLedger = statement<VolunteerLedgerRow>(`
 async function loadVolunteerLedger(deps: ServiceDeps, actor: Actor, volunteerId: string): Promise<VolunteerLedgerRow> {
   if (actor.role === 'merchant') throw forbidden('merchants cannot read volunteer records');
   if (actor.role === 'volunteer' && actor.id !== volunteerId) throw notFound('volunteer');
-  const [row] = await selectVolunteerLedger(deps.db, volunteerId, heldAccountId(volunteerId));
+  const row = await volunteerLedger(deps.db, volunteerId);
   if (!row || (actor.role === 'organiser' && !inScope(actor, row.path))) throw notFound('volunteer');
   return row;
 }
