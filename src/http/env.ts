@@ -5,7 +5,8 @@ import type { Actor } from '../auth/actor.js';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    log: Logger;
+    /** The request's logger (a pino child carrying the request id), made on first use. */
+    log: () => Logger;
     actor: Actor;
   };
 }

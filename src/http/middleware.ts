@@ -17,7 +17,10 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
   return async (c, next) => {
     const offered = c.req.header('x-request-id');
     const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
-    const log = logger.child({ requestId });
+    // Most requests never log (request lines are at info), and a pino child costs a serialisation
+    // of its bindings, so it is made only when something logs.
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ requestId }));
     c.set('requestId', requestId);
     c.set('log', log);
     const started = performance.now();
@@ -31,9 +34,9 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
     metrics.observeRequest(c.req.method, route, status, ms / 1000);
     const level = status >= 500 ? 'error' : 'info';
-    if (log.isLevelEnabled(level)) {
+    if (logger.isLevelEnabled(level)) {
       const actor = c.get('actor');
-      log[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(ms * 10) / 10, actor: actor ? { role: actor.role, id: actor.id } : undefined }, 'request');
+      log()[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(ms * 10) / 10, actor: actor ? { role: actor.role, id: actor.id } : undefined }, 'request');
     }
   };
 }

@@ -43,7 +43,7 @@ function fromHttpException(error: HTTPException): DomainError {
  */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const mapped = error instanceof HTTPException ? fromHttpException(error) : mapDatabaseError(error);
-  const log = c.get('log');
+  const log = c.get('log')?.();
   if (mapped instanceof DomainError) {
     if (mapped.status >= 500) log?.error({ err: error, code: mapped.code }, 'request failed');
     return problemResponse(c, mapped);

@@ -99,7 +99,7 @@ function wantsCsv(c: Context<AppEnv>, format: 'json' | 'csv' | undefined): boole
  */
 function sendReport<Head extends object, Row>(c: Context<AppEnv>, doc: ReportDocument<Head, Row>, layout: CsvLayout<Head, Row>, csv: boolean): Response {
   const log = c.get('log');
-  const onError = (error: unknown) => log.error({ err: error }, 'report stream failed after the response began');
+  const onError = (error: unknown) => log().error({ err: error }, 'report stream failed after the response began');
   if (csv) {
     return c.body(byteStream(csvChunks(doc, layout), onError), 200, {
       'content-type': csvContentType,
