@@ -235,6 +235,20 @@ describe('reversals', () => {
 });
 
 describe('balances and statements', () => {
+  it('many balance reads at once (answered from shared queries) each get their own volunteer', async () => {
+    const unit = await f.orgUnit();
+    const vs = await Promise.all(Array.from({ length: 15 }, () => f.volunteer(unit.id)));
+    await Promise.all(vs.map((v, i) => award(app, f.adminToken, v.id, i + 1)));
+    const missing = '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f';
+    const reads = await Promise.all([
+      ...vs.map(async (v) => (await app.request('GET', `/v1/volunteers/${v.id}/balance`, { token: f.adminToken })).body.balance),
+      app.request('GET', `/v1/volunteers/${vs[3]!.id.toUpperCase()}/balance`, { token: f.adminToken }).then((r) => r.body.balance),
+      app.request('GET', `/v1/volunteers/${missing}/balance`, { token: f.adminToken }).then((r) => r.status),
+      ...vs.slice(0, 3).map(async (v) => (await app.request('GET', `/v1/volunteers/${v.id}/balance`, { token: await app.token('volunteer', v.id) })).body.balance),
+    ]);
+    expect(reads).toEqual([...vs.map((_, i) => i + 1), 4, 404, 1, 2, 3]);
+  });
+
   it('are visible to the volunteer, organisers in scope and admins only', async () => {
     const { streetA, streetB } = await f.tree();
     const v = await f.volunteer(streetA.id);
