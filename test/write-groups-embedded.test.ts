@@ -12,6 +12,7 @@ import { anyIssuanceAccount } from '../src/ledger/accounts.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';
 import { createWriteGroups } from '../src/ledger/groups.js';
 import { verifyLedgerRows } from '../src/ledger/service.js';
+import { credit } from './support/ledger.js';
 
 // The embedded default (PGlite) runs write_group too. Over HTTP its single in-process connection
 // rarely lets a queue form, so groups are driven here directly: every write is submitted in one
@@ -42,14 +43,6 @@ async function newVolunteers(count: number): Promise<string[]> {
 }
 
 const balance = async (id: string) => Number((await sql<{ balance: string }>`select balance from accounts where id = ${id}`.execute(database.db)).rows[0]?.balance);
-
-const credit = (volunteerId: string, points: number, id = randomUUID()): LedgerRequest => ({
-  transaction: { id, kind: 'adjustment', memo: 'embedded group test', actorRole: 'admin', actorId: 'test-admin' },
-  postings: [
-    { account: anyIssuanceAccount, amount: -points },
-    { account: volunteerId, amount: points },
-  ],
-});
 
 describe('group commit on the embedded database', () => {
   it('commits a group, refuses one item alone, and replays a repeated key within the group', async () => {

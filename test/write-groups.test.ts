@@ -8,7 +8,7 @@ import { DomainError } from '../src/errors.js';
 import { mapDatabaseError } from '../src/db/errors.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { Factory } from './support/factories.js';
-import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+import { award, balanceOf, credit, expectLedgerSound, key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
@@ -21,14 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await expectLedgerSound(app, f.adminToken);
   await app?.close();
-});
-
-const credit = (volunteerId: string, points: number, id = randomUUID()): LedgerRequest => ({
-  transaction: { id, kind: 'adjustment', memo: 'group test', actorRole: 'admin', actorId: 'test-admin' },
-  postings: [
-    { account: anyIssuanceAccount, amount: -points },
-    { account: volunteerId, amount: points },
-  ],
 });
 
 /** Group sizes as Prometheus saw them: [count of groups, sum of their sizes]. */

@@ -43,11 +43,11 @@ function fromHttpException(error: HTTPException): DomainError {
  */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const mapped = error instanceof HTTPException ? fromHttpException(error) : mapDatabaseError(error);
-  const log = c.get('log')?.();
+  const log = c.get('log');
   if (mapped instanceof DomainError) {
-    if (mapped.status >= 500) log?.error({ err: error, code: mapped.code }, 'request failed');
+    if (mapped.status >= 500) log?.().error({ err: error, code: mapped.code }, 'request failed');
     return problemResponse(c, mapped);
   }
-  log?.error({ err: error }, 'unhandled error');
+  log?.().error({ err: error }, 'unhandled error');
   return problemResponse(c, new DomainError('internal_error', `internal error; quote request id ${c.get('requestId') ?? 'unknown'}`));
 }

@@ -3,7 +3,7 @@ import { statement, type Db } from '../db/database.js';
 import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
 import { issuanceAccountId, issuanceShards, resolveIssuance } from './accounts.js';
-import type { LedgerOutcome, LedgerRequest } from './apply.js';
+import { applyLedger, type LedgerOutcome, type LedgerRequest } from './apply.js';
 
 /**
  * Group commit for the service's single-statement writes: awards, adjustments and reversals
@@ -70,14 +70,13 @@ export class GroupItemError extends Error {
 
 type ItemResult = { ok: unknown } | { error: { code: string; message: string; detail?: string | null; constraint_name?: string | null } };
 
-const single: Record<Op, (db: Db, arg: string) => Promise<{ r: unknown }[]>> = {
-  ledger: statement<{ r: unknown }>('select ledger_apply($1::text::jsonb) as r'),
+const single: Record<Exclude<Op, 'ledger'>, (db: Db, arg: string) => Promise<{ r: unknown }[]>> = {
   claim: statement<{ r: unknown }>('select redemption_claim($1::text::jsonb) as r'),
   redeem: statement<{ r: unknown }>('select redemption_redeem($1::text::jsonb) as r'),
 };
 const callGroup = statement<{ r: ItemResult[] }>('select write_group($1::text::jsonb) as r');
 
-export const groupSizeLimit = 32;
+const groupSizeLimit = 32;
 
 export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGroups {
   const groupsMax = Math.max(1, options.groupsMax);
@@ -89,8 +88,11 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
 
   const runAlone = async (item: Pending, issuance: string) => {
     try {
-      const arg = item.op === 'ledger' ? resolveIssuance(item.arg as LedgerRequest, issuance) : item.arg;
-      const [row] = await single[item.op](db, JSON.stringify(arg));
+      if (item.op === 'ledger') {
+        item.resolve(await applyLedger(db, resolveIssuance(item.arg as LedgerRequest, issuance)));
+        return;
+      }
+      const [row] = await single[item.op](db, JSON.stringify(item.arg));
       if (!row || row.r === null || row.r === undefined) throw new Error(`${item.op} returned nothing`);
       item.resolve(row.r);
     } catch (error) {

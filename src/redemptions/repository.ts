@@ -104,8 +104,8 @@ export async function listRedeemedForMerchant(
   return q.execute();
 }
 
-// Both go through the write groups (ledger/groups.ts): committed together with whatever other
-// writes arrive at the same moment.
+// Goes through the write groups (ledger/groups.ts): committed together with whatever other writes
+// arrive at the same moment. (Claims go there straight from the service: nothing to convert.)
 
 /**
  * Redeems a claim in one statement (redemption_redeem in sql/0010_packs_and_redemptions.sql): lock the claim,
@@ -127,11 +127,3 @@ export async function redeemInDatabase(
   };
 }
 
-/**
- * Claims a pack in one statement (redemption_claim in sql/0010_packs_and_redemptions.sql): under the
- * idempotency key if any, reserve the points, take a unit of stock under the pack's lock, record the
- * claim and count the volunteer's claims against the limit. Returns the body to answer with.
- */
-export async function claimInDatabase(writes: WriteGroups, request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }> {
-  return writes.claim(request);
-}

@@ -9,7 +9,6 @@ import { heldAccountId, volunteerAccountId } from '../ledger/accounts.js';
 import { applyLedger, withRetry } from '../ledger/apply.js';
 import type { IdempotencyScope } from '../ledger/idempotency.js';
 import {
-  claimInDatabase,
   findRedemption,
   redeemInDatabase,
   listForVolunteer,
@@ -77,7 +76,7 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
   const expiresAt = new Date(exp * 1000).toISOString();
   const body: Claim = { id, packId: input.packId, merchantId: pack.merchantId, points: pack.points, token, expiresAt, status: 'issued' };
   const outcome = await withRetry(() =>
-    claimInDatabase(deps.writes, {
+    deps.writes.claim({
       idempotency: idempotency ?? null,
       redemption: { id, packId: input.packId, merchantId: pack.merchantId, volunteerId: actor.id, points: pack.points, issuedAt: new Date(iat * 1000).toISOString(), expiresAt, token, kid },
       starMinutes: deps.config.STAR_THRESHOLDS_HOURS.map((hours) => hours * 60),

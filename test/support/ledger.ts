@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { anyIssuanceAccount } from '../../src/ledger/accounts.js';
+import type { LedgerRequest } from '../../src/ledger/apply.js';
 import type { TestApp } from './app.js';
 
 export const key = () => randomUUID();
@@ -26,3 +28,12 @@ export async function expectLedgerSound(app: TestApp, adminToken: string) {
   const totals = await app.request('GET', '/v1/ledger/totals', { token: adminToken });
   expect(totals.body.sumOfBalances).toBe(0);
 }
+
+/** A ledger request crediting (or, negative, debiting) a volunteer from issuance, for driving write groups directly. */
+export const credit = (volunteerId: string, points: number, id = randomUUID()): LedgerRequest => ({
+  transaction: { id, kind: 'adjustment', memo: 'group test', actorRole: 'admin', actorId: 'test-admin' },
+  postings: [
+    { account: anyIssuanceAccount, amount: -points },
+    { account: volunteerId, amount: points },
+  ],
+});
