@@ -12,9 +12,11 @@ import { applyLedger, type LedgerOutcome, type LedgerRequest } from './apply.js'
  * A write goes to the database at once when fewer than `groupsMax` groups are running; otherwise it
  * waits, and everything that arrived meanwhile (up to `groupSizeMax`) goes as the next group: one
  * round trip, one database transaction and one commit for all of them (write_group in
- * sql/0011_write_groups.sql), each item in its own subtransaction so that a refused item changes
- * nothing and does not disturb the others. A caller hears its answer only once its group has
- * committed. Under load this is what keeps the service's CPU per write low: the round trip, the
+ * sql/0012_write_group_one_subtransaction.sql). A refused item changes nothing and does not disturb
+ * the others: the database runs the group whole and, if an item is refused, again with each item in
+ * its own subtransaction. After a group with a refusal, the next group of that kind asks for the
+ * second way at once, so a burst of refusals (a pack selling out) never pays for both; after a group
+ * without one, groups go whole again. A caller hears its answer only once its group has committed. Under load this is what keeps the service's CPU per write low: the round trip, the
  * commit and the driver's work are shared by the group. With no load nothing waits.
  *
  * A group that fails as a whole did nothing. If the failure is a deadlock or serialization failure,
@@ -74,7 +76,7 @@ const single: Record<Exclude<Op, 'ledger'>, (db: Db, arg: string) => Promise<{ r
   claim: statement<{ r: unknown }>('select redemption_claim($1::text::jsonb) as r'),
   redeem: statement<{ r: unknown }>('select redemption_redeem($1::text::jsonb) as r'),
 };
-const callGroup = statement<{ r: ItemResult[] }>('select write_group($1::text::jsonb) as r');
+const callGroup = statement<{ r: ItemResult[] }>('select write_group($1::text::jsonb, $2::boolean) as r');
 
 const groupSizeLimit = 32;
 
@@ -85,6 +87,8 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
   let arrivals = 0;
   let running = 0;
   let shardCursor = randomInt(issuanceShards);
+  /** Per kind of write: did the last group of that kind have a refused item? */
+  const refusedLast: Record<Op, boolean> = { ledger: false, claim: false, redeem: false };
 
   const runAlone = async (item: Pending, issuance: string) => {
     try {
@@ -104,10 +108,11 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
     const issuance = issuanceAccountId(shardCursor++ % issuanceShards);
     options.onGroup?.(items.length);
     if (items.length === 1) return runAlone(items[0]!, issuance);
+    const op = items[0]!.op;
     let results: ItemResult[];
     try {
       const payload = items.map((item) => ({ op: item.op, arg: item.op === 'ledger' ? resolveIssuance(item.arg as LedgerRequest, issuance) : item.arg }));
-      const [row] = await callGroup(db, JSON.stringify(payload));
+      const [row] = await callGroup(db, JSON.stringify(payload), refusedLast[op]);
       results = row?.r ?? [];
       if (results.length !== items.length) throw new Error(`write_group answered ${results.length} results for ${items.length} items`);
     } catch (error) {
@@ -120,6 +125,7 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
       for (const item of items) await runAlone(item, issuance);
       return;
     }
+    refusedLast[op] = results.some((result) => 'error' in result);
     results.forEach((result, i) => {
       const item = items[i]!;
       if ('ok' in result) item.resolve(result.ok);
