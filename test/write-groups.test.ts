@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRetry } from '../src/ledger/apply.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
@@ -118,6 +119,43 @@ describe('group commit of single-statement writes', () => {
     expect(second.replayed).toBe(true);
     expect(second.result.transactionId).toBe(first.result.transactionId);
     expect(await balanceOf(app, f.adminToken, v.id)).toBe(10);
+  });
+
+  it('a group runs in one subtransaction unless the last group of its kind had a refusal', async () => {
+    // Whether an account row's newest version carries a MultiXact: what an update made in an item's
+    // own subtransaction leaves on a row the group locked up front (the cost 0012 avoids).
+    await sql`create extension if not exists pageinspect`.execute(app.deps.db);
+    const multi = async (accountId: string) => {
+      const { rows } = await sql<{ multi: boolean }>`
+        select (h.t_infomask & 4096) <> 0 as multi
+          from accounts a, heap_page_items(get_raw_page('accounts', (a.ctid::text::point)[0]::int)) h
+         where a.id = ${accountId} and h.lp = (a.ctid::text::point)[1]::int`.execute(app.deps.db);
+      return rows[0]!.multi;
+    };
+    const unit = await f.orgUnit();
+    const [v, other, poor] = await Promise.all([f.volunteer(unit.id), f.volunteer(unit.id), f.volunteer(unit.id)]);
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 1, groupSizeMax: 32 });
+    // The first write of each round goes alone; the rest queue behind it and go as one group.
+    const round = (refused: boolean) =>
+      Promise.allSettled([
+        writes.ledger(credit(other.id, 1)),
+        writes.ledger(credit(v.id, 1)),
+        writes.ledger(credit(v.id, 1)),
+        writes.ledger(credit(v.id, 1)),
+        ...(refused ? [writes.ledger(credit(poor.id, -50))] : []),
+      ]);
+
+    // A refusal: the whole-group attempt is undone and the group runs item by item, as 0011 did.
+    expect((await round(true)).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(await multi(v.id)).toBe(true);
+    // The next group of that kind goes item by item at once...
+    await round(false);
+    expect(await multi(v.id)).toBe(true);
+    // ...and after one without a refusal, groups run whole again: no MultiXact.
+    await round(false);
+    expect(await multi(v.id)).toBe(false);
+    expect(await balanceOf(app, f.adminToken, v.id)).toBe(9);
+    expect(await balanceOf(app, f.adminToken, poor.id)).toBe(0);
   });
 
   it('groups touching the same accounts in opposite orders never deadlock', async () => {
