@@ -158,6 +158,37 @@ describe('group commit of single-statement writes', () => {
     expect(await balanceOf(app, f.adminToken, poor.id)).toBe(0);
   });
 
+  it('claims of a pack wait while a group claiming it runs, then go as one group; other writes do not wait', async () => {
+    const unit = await f.orgUnit();
+    const shop = await f.merchant();
+    const pack = await f.pack(shop.id, { points: 1, stock: 100 });
+    const vs = await Promise.all(Array.from({ length: 11 }, () => f.volunteer(unit.id)));
+    for (const v of vs) await award(app, f.adminToken, v.id, 5);
+    const groups: string[] = [];
+    const writes = createWriteGroups(app.deps.db, { groupsMax: 4, groupSizeMax: 32, onGroup: (n) => groups.push(String(n)) });
+    const claim = (volunteerId: string) => {
+      const id = randomUUID();
+      const expiresAt = new Date(Date.now() + 600_000).toISOString();
+      return writes.claim({
+        idempotency: null,
+        redemption: { id, packId: pack.id, merchantId: shop.id, volunteerId, points: 1, issuedAt: new Date().toISOString(), expiresAt, token: `test.${id}`, kid: 'test' },
+        starMinutes: [],
+        reserveTransactionId: randomUUID(),
+        actorRole: 'volunteer',
+        actorId: volunteerId,
+        body: { id },
+      });
+    };
+    // The first claim goes at once and holds the pack; with three places still free, the other ten
+    // wait for it rather than queue on the pack's row inside the database, and an award goes by.
+    const [claims, awarded] = await Promise.all([Promise.all(vs.map((v) => claim(v.id))), writes.ledger(credit(vs[0]!.id, 1))]);
+    expect(groups).toEqual(['1', '1', '10']);
+    expect(claims.every((c) => c.replayed === false)).toBe(true);
+    expect(awarded.replayed).toBe(false);
+    const after = await app.request('GET', `/v1/packs/${pack.id}`, { token: f.adminToken });
+    expect(after.body).toMatchObject({ stockLeft: 89, issued: 11 });
+  });
+
   it('groups touching the same accounts in opposite orders never deadlock', async () => {
     const unit = await f.orgUnit();
     const vs = await Promise.all(Array.from({ length: 4 }, () => f.volunteer(unit.id)));

@@ -26,14 +26,21 @@ import { applyLedger, type LedgerOutcome, type LedgerRequest } from './apply.js'
  *
  * A group holds one kind of write (ledger, claim or redeem): claims of a pack all lock that pack's
  * row and redeems at a shop all lock the shop's account, so a mixed group would hold both and make
- * claims and redeems wait for each other. Kinds take turns oldest-first. Every award and adjustment
- * in a group draws on one issuance shard, a different one for each running group, so concurrent
- * groups never queue behind each other on issuance.
+ * claims and redeems wait for each other. Kinds take turns oldest-first. For the same reason a claim
+ * of a pack waits in the queue while a group claiming that pack is running, and a redeem at a shop
+ * while a group redeeming at that shop is: sent, it would only wait on the row inside the database,
+ * holding a connection and a group's place, while it can instead join the next group for that row.
+ * So a busy pack or shop gets one group at a time, as large as the queue allows, and the other
+ * places go to writes that can run. Every award and adjustment in a group draws on one issuance
+ * shard, a different one for each running group, so concurrent groups never queue behind each other
+ * on issuance.
  */
 export interface WriteGroups {
   ledger(request: LedgerRequest): Promise<LedgerOutcome>;
-  claim(request: Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }>;
-  redeem(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** redemption_claim's argument (sql/0010_packs_and_redemptions.sql). */
+  claim(request: { redemption: { packId: string } & Record<string, unknown> } & Record<string, unknown>): Promise<{ replayed: boolean; body: unknown }>;
+  /** redemption_redeem's argument. */
+  redeem(request: { merchantId: string } & Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface WriteGroupOptions {
@@ -52,6 +59,8 @@ interface Pending {
   arg: unknown;
   /** Arrival order, so the kinds of write take turns oldest-first. */
   seq: number;
+  /** The hot row this write will wait on (a pack, a shop's account), if any: one running group per row. */
+  row: string | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -87,6 +96,8 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
   let arrivals = 0;
   let running = 0;
   let shardCursor = randomInt(issuanceShards);
+  /** Rows (see Pending.row) that running groups hold, with how many groups hold each. */
+  const busy = new Map<string, number>();
   /** Per kind of write: did the last group of that kind have a refused item? */
   const refusedLast: Record<Op, boolean> = { ledger: false, claim: false, redeem: false };
 
@@ -133,20 +144,42 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
     });
   };
 
-  /** The kind of write whose oldest waiting write arrived first, if any is waiting. */
+  const free = (item: Pending) => item.row === undefined || !busy.has(item.row);
+
+  /** The kind of write whose oldest write that could run now arrived first, if any. */
   const nextOp = (): Op | undefined => {
     let next: Op | undefined;
+    let nextSeq = Infinity;
     for (const op of ['ledger', 'claim', 'redeem'] as const) {
-      const oldest = queues[op][0];
-      if (oldest && (next === undefined || oldest.seq < queues[next][0]!.seq)) next = op;
+      const oldest = queues[op].find(free);
+      if (oldest && oldest.seq < nextSeq) [next, nextSeq] = [op, oldest.seq];
     }
     return next;
   };
 
+  /** Takes the next group of `op` off its queue: the oldest writes that could run now, up to the size limit. */
+  const take = (op: Op): Pending[] => {
+    const items: Pending[] = [];
+    const waiting: Pending[] = [];
+    for (const item of queues[op]) (items.length < groupSizeMax && free(item) ? items : waiting).push(item);
+    queues[op] = waiting;
+    return items;
+  };
+
+  const hold = (items: Pending[], delta: 1 | -1) => {
+    for (const row of new Set(items.map((item) => item.row))) {
+      if (row === undefined) continue;
+      const count = (busy.get(row) ?? 0) + delta;
+      if (count > 0) busy.set(row, count);
+      else busy.delete(row);
+    }
+  };
+
   const pump = () => {
     for (let op = nextOp(); running < groupsMax && op !== undefined; op = nextOp()) {
-      const items = queues[op].splice(0, groupSizeMax);
+      const items = take(op);
       running += 1;
+      hold(items, 1);
       void runGroup(items)
         .catch((error: unknown) => {
           // Nothing above should throw; if it did, no caller may be left waiting (settled ones ignore this).
@@ -154,20 +187,21 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
         })
         .finally(() => {
           running -= 1;
+          hold(items, -1);
           pump();
         });
     }
   };
 
-  const submit = <T>(op: Op, arg: unknown) =>
+  const submit = <T>(op: Op, arg: unknown, row?: string) =>
     new Promise<T>((resolve, reject) => {
-      queues[op].push({ op, arg, seq: arrivals++, resolve: resolve as (value: unknown) => void, reject });
+      queues[op].push({ op, arg, seq: arrivals++, row, resolve: resolve as (value: unknown) => void, reject });
       pump();
     });
 
   return {
     ledger: (request) => submit<LedgerOutcome>('ledger', request),
-    claim: (request) => submit('claim', request),
-    redeem: (request) => submit('redeem', request),
+    claim: (request) => submit('claim', request, `pack:${request.redemption.packId}`),
+    redeem: (request) => submit('redeem', request, `account:${request.merchantId}`),
   };
 }
