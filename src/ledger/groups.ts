@@ -16,8 +16,9 @@ import { applyLedger, type LedgerOutcome, type LedgerRequest } from './apply.js'
  * the others: the database runs the group whole and, if an item is refused, again with each item in
  * its own subtransaction. After a group with a refusal, the next group of that kind asks for the
  * second way at once, so a burst of refusals (a pack selling out) never pays for both; after a group
- * without one, groups go whole again. A caller hears its answer only once its group has committed. Under load this is what keeps the service's CPU per write low: the round trip, the
- * commit and the driver's work are shared by the group. With no load nothing waits.
+ * without one, groups go whole again. A caller hears its answer only once its group has committed.
+ * Under load this is what keeps the service's CPU per write low: the round trip, the commit and the
+ * driver's work are shared by the group. With no load nothing waits.
  *
  * A group that fails as a whole did nothing. If the failure is a deadlock or serialization failure,
  * every caller gets it and its own withRetry runs the write again (in a later group). Any other
@@ -176,7 +177,9 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
   };
 
   const pump = () => {
-    for (let op = nextOp(); running < groupsMax && op !== undefined; op = nextOp()) {
+    while (running < groupsMax) {
+      const op = nextOp();
+      if (op === undefined) return;
       const items = take(op);
       running += 1;
       hold(items, 1);
