@@ -23,46 +23,48 @@
 drop function write_group(jsonb);
 
 -- Locks everything the group's items will touch, in the global order: claims being redeemed, then
--- every ledger account, in id order, then the packs being claimed, in id order.
+-- every ledger account, in id order, then the packs being claimed, in id order. Each kind of item
+-- has its own statement, run only when the group holds such items, and the statements always use
+-- their generic plans (index scans on the primary keys, whatever the arrays hold). One UNION over
+-- every kind, as in 0011, left most arrays empty in any group; PostgreSQL's custom plan for an
+-- empty array looks nearly free beside the generic plan, so it planned the query again at every
+-- call, about a millisecond per group of twelve claims.
 create function write_group_lock(p jsonb) returns void
   language plpgsql
+  set plan_cache_mode = force_generic_plan
   as $$
   declare
     v_redemptions uuid[];
     v_reverses uuid[];
-    v_accounts uuid[];
+    v_claimers uuid[];
     v_packs uuid[];
+    v_accounts uuid[];
   begin
-    -- The ids go into arrays first: matched against "= any(array)" they are found through the
-    -- primary keys, where a join against the jsonb elements would be planned as a sequential scan.
-    select coalesce(array_agg((i->'arg'->>'id')::uuid), '{}') into v_redemptions
-      from jsonb_array_elements(p) i where i->>'op' = 'redeem';
-    select coalesce(array_agg((i->'arg'->'transaction'->>'reverses')::uuid), '{}') into v_reverses
-      from jsonb_array_elements(p) i where i->>'op' = 'ledger' and i->'arg'->'transaction'->>'reverses' is not null;
-    select coalesce(array_agg((i->'arg'->'redemption'->>'packId')::uuid), '{}') into v_packs
-      from jsonb_array_elements(p) i where i->>'op' = 'claim';
+    select coalesce(array_agg((i->'arg'->>'id')::uuid) filter (where i->>'op' = 'redeem'), '{}'),
+           coalesce(array_agg((i->'arg'->'transaction'->>'reverses')::uuid)
+                      filter (where i->>'op' = 'ledger' and i->'arg'->'transaction'->>'reverses' is not null), '{}'),
+           coalesce(array_agg((i->'arg'->'redemption'->>'volunteerId')::uuid) filter (where i->>'op' = 'claim'), '{}'),
+           coalesce(array_agg((i->'arg'->'redemption'->>'packId')::uuid) filter (where i->>'op' = 'claim'), '{}'),
+           coalesce(array_agg((e->>'account')::uuid) filter (where e is not null), '{}')
+      into v_redemptions, v_reverses, v_claimers, v_packs, v_accounts
+      from jsonb_array_elements(p) i
+      left join lateral jsonb_array_elements(case when i->>'op' = 'ledger' then i->'arg'->'postings' end) e on true;
 
     if cardinality(v_redemptions) > 0 then
       perform 1 from redemptions where id = any(v_redemptions) order by id for update;
+      -- A redeem moves points from the volunteer's held account to the shop's.
+      v_accounts := v_accounts || array(
+        select v.id from redemptions r, lateral (values (ledger_account_id('held:' || r.volunteer_id)), (r.merchant_id)) v (id)
+         where r.id = any(v_redemptions));
     end if;
-    select coalesce(array_agg(a.id), '{}') into v_accounts
-      from (
-        select (e->>'account')::uuid
-          from jsonb_array_elements(p) i, jsonb_array_elements(coalesce(i->'arg'->'postings', '[]'::jsonb)) e
-         where i->>'op' = 'ledger'
-        union all
-        select lp.account_id from ledger_postings lp where lp.transaction_id = any(v_reverses)
-        union all
-        select v.id
-          from jsonb_array_elements(p) i,
-               lateral (values ((i->'arg'->'redemption'->>'volunteerId')::uuid),
-                               (ledger_account_id('held:' || (i->'arg'->'redemption'->>'volunteerId')))) v (id)
-         where i->>'op' = 'claim'
-        union all
-        select v.id
-          from redemptions r, lateral (values (ledger_account_id('held:' || r.volunteer_id)), (r.merchant_id)) v (id)
-         where r.id = any(v_redemptions)
-      ) a (id);
+    if cardinality(v_reverses) > 0 then
+      v_accounts := v_accounts || array(select account_id from ledger_postings where transaction_id = any(v_reverses));
+    end if;
+    if cardinality(v_claimers) > 0 then
+      -- A claim moves points from the volunteer's account to its held account.
+      v_accounts := v_accounts || v_claimers || array(select ledger_account_id('held:' || c) from unnest(v_claimers) c);
+    end if;
+
     perform 1 from accounts where id = any(v_accounts) order by id for no key update;
     if cardinality(v_packs) > 0 then
       perform 1 from packs where id = any(v_packs) order by id for no key update;

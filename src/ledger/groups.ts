@@ -97,8 +97,8 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
   let arrivals = 0;
   let running = 0;
   let shardCursor = randomInt(issuanceShards);
-  /** Rows (see Pending.row) that running groups hold, with how many groups hold each. */
-  const busy = new Map<string, number>();
+  /** Rows (see Pending.row) that a running group holds; a group takes only writes whose row is free, so one group per row. */
+  const busy = new Set<string>();
   /** Per kind of write: did the last group of that kind have a refused item? */
   const refusedLast: Record<Op, boolean> = { ledger: false, claim: false, redeem: false };
 
@@ -167,11 +167,10 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
     return items;
   };
 
-  const hold = (items: Pending[], delta: 1 | -1) => {
-    for (const row of new Set(items.map((item) => item.row))) {
+  const hold = (items: Pending[], held: boolean) => {
+    for (const { row } of items) {
       if (row === undefined) continue;
-      const count = (busy.get(row) ?? 0) + delta;
-      if (count > 0) busy.set(row, count);
+      if (held) busy.add(row);
       else busy.delete(row);
     }
   };
@@ -182,7 +181,7 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
       if (op === undefined) return;
       const items = take(op);
       running += 1;
-      hold(items, 1);
+      hold(items, true);
       void runGroup(items)
         .catch((error: unknown) => {
           // Nothing above should throw; if it did, no caller may be left waiting (settled ones ignore this).
@@ -190,7 +189,7 @@ export function createWriteGroups(db: Db, options: WriteGroupOptions): WriteGrou
         })
         .finally(() => {
           running -= 1;
-          hold(items, -1);
+          hold(items, false);
           pump();
         });
     }
