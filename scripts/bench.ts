@@ -5,10 +5,14 @@
  *      POST /v1/awards (fresh Idempotency-Key each, 10,000 volunteers, 50 connections) and
  *      GET /v1/volunteers/{id}/balance (volunteer tokens, 50 connections);
  *   3. a statement page on an account with 100,000 postings against one with 100.
- * Figures are reported as ratios to the baseline measured in the same run, never alone.
+ * Figures are reported as ratios to the baseline measured in the same run, never alone. Each of
+ * the service's loads is first run unmeasured for BENCH_WARMUP_SECONDS: V8 compiles a code path
+ * to optimised machine code only after it has run for a while, and on two cores the first seconds
+ * of a path (about 5 s of reads run at three quarters of the steady rate) would otherwise be
+ * averaged into a figure meant to say what the service sustains. pgbench, compiled C, needs none.
  *
  * Environment: BENCH_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres),
- * BENCH_SECONDS (default 15), BENCH_OUT (default bench-results), BENCH_STATEMENT_POSTINGS (the long
+ * BENCH_SECONDS (default 15), BENCH_WARMUP_SECONDS (default 5), BENCH_OUT (default bench-results), BENCH_STATEMENT_POSTINGS (the long
  * statement's length, default 100,000; smaller only for a quick trial run).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -24,6 +28,7 @@ import { createAccessTokens, loadAccessKeyRing } from '../src/tokens/access.js';
 
 const serverUrl = process.env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const outDir = process.env.BENCH_OUT ?? 'bench-results';
 const volunteerCount = 10_000;
 const bigStatement = Number(process.env.BENCH_STATEMENT_POSTINGS ?? 100_000);
@@ -87,7 +92,9 @@ interface LoadResult {
   errors: number;
 }
 
+/** Runs a load unmeasured for warmupSeconds, then measured for `seconds`. */
 async function load(opts: autocannon.Options): Promise<LoadResult> {
+  if (warmupSeconds > 0) await autocannon({ ...opts, duration: warmupSeconds });
   const result = await autocannon({ ...opts, duration: seconds });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }

@@ -3,6 +3,11 @@ import { randomBytes } from 'node:crypto';
 let lastMs = 0;
 let sequence = 0;
 
+/** Random bytes drawn in blocks (as crypto.randomUUID does): one call per 256 ids, not one per id. */
+const poolSize = 16 * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = poolSize;
+
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Ids minted by one process
  * are strictly increasing (a 12-bit counter breaks ties within a millisecond), so keyset paging
@@ -21,7 +26,12 @@ export function newId(): string {
     lastMs = ms;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  if (poolOffset >= poolSize) {
+    pool = randomBytes(poolSize);
+    poolOffset = 0;
+  }
+  // Each id takes its own 16 bytes of the block, used once.
+  const bytes = pool.subarray(poolOffset, (poolOffset += 16));
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

@@ -83,10 +83,12 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
       reserveTransactionId: newId(),
       actorRole: actor.role,
       actorId: actor.id,
-      body,
+      // The body goes to the database only to be stored under an Idempotency-Key; without one, the
+      // answer is the body made here, and it need not travel there and back.
+      body: idempotency ? body : null,
     }),
   );
-  return { body: outcome.body as Claim, replayed: outcome.replayed };
+  return { body: outcome.replayed ? (outcome.body as Claim) : body, replayed: outcome.replayed };
 }
 
 function toRedeemed(row: RedemptionRow): Redeemed {
