@@ -143,7 +143,6 @@ interface VolunteerLedgerRow {
   service_minutes: number;
 }
 
-// Read on every balance and statement request, so written once as SQL (see statement()).
 // Every balance read and statement page runs it, so it is written once as SQL (see statement()),
 // for a batch of volunteers ($1, a uuid[] literal) at a time.
 const selectVolunteerLedgers = statement<VolunteerLedgerRow>(`
