@@ -204,3 +204,25 @@ describe('group commit of single-statement writes', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe('the group lock', () => {
+  it('finds its rows through the primary keys, whatever the tables held when its plan was made', async () => {
+    // write_group_lock keeps one generic plan per connection. Planned while a table was nearly empty
+    // (a new database, the first minute of a new table), that plan would be a sequential scan, kept
+    // while the table grows until autovacuum next analyzes it: the redemptions table read whole for
+    // every group of redeems.
+    const group = [
+      { op: 'redeem', arg: { id: randomUUID() } },
+      { op: 'claim', arg: { redemption: { packId: randomUUID(), volunteerId: randomUUID() } } },
+      { op: 'ledger', arg: { transaction: { reverses: randomUUID() }, postings: [{ account: randomUUID(), amount: 1 }] } },
+    ];
+    const scans = await app.deps.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 3; i++) await sql`select write_group_lock(${JSON.stringify(group)}::text::jsonb)`.execute(trx);
+      const { rows } = await sql<{ relname: string; seq_scan: string }>`
+        select relname, seq_scan from pg_stat_xact_user_tables
+         where relname in ('redemptions', 'accounts', 'packs', 'ledger_postings')`.execute(trx);
+      return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_scan)]));
+    });
+    expect(scans).toEqual({ redemptions: 0, accounts: 0, packs: 0, ledger_postings: 0 });
+  });
+});
