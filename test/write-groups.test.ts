@@ -217,11 +217,18 @@ describe('the group lock', () => {
       { op: 'ledger', arg: { transaction: { reverses: randomUUID() }, postings: [{ account: randomUUID(), amount: 1 }] } },
     ];
     const scans = await app.deps.db.transaction().execute(async (trx) => {
+      // Counted as a difference inside one transaction: PostgreSQL's per-transaction counters can
+      // still hold a previous transaction's scans on the same connection until they are flushed.
+      const counts = async () => {
+        const { rows } = await sql<{ relname: string; seq_scan: string }>`
+          select relname, seq_scan from pg_stat_xact_user_tables
+           where relname in ('redemptions', 'accounts', 'packs', 'ledger_postings')`.execute(trx);
+        return new Map(rows.map((r) => [r.relname, Number(r.seq_scan)]));
+      };
+      const before = await counts();
       for (let i = 0; i < 3; i++) await sql`select write_group_lock(${JSON.stringify(group)}::text::jsonb)`.execute(trx);
-      const { rows } = await sql<{ relname: string; seq_scan: string }>`
-        select relname, seq_scan from pg_stat_xact_user_tables
-         where relname in ('redemptions', 'accounts', 'packs', 'ledger_postings')`.execute(trx);
-      return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_scan)]));
+      const after = await counts();
+      return Object.fromEntries([...after].map(([relname, n]) => [relname, n - (before.get(relname) ?? 0)]));
     });
     expect(scans).toEqual({ redemptions: 0, accounts: 0, packs: 0, ledger_postings: 0 });
   });
