@@ -18,6 +18,7 @@ import { reportRoutes } from './reports/routes.js';
 import { docsRoutes } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { volunteerRoutes } from './volunteers/routes.js';
+import { wishRoutes } from './wishes/routes.js';
 
 export const apiVersion = '0.1.0';
 
@@ -48,6 +49,7 @@ export function buildApp(deps: Deps) {
   app.route('/', redemptionRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', wishRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   const document = app.getOpenAPI31Document({

@@ -73,6 +73,18 @@ export const envSchema = z.object({
   REDEEM_FAILURE_WINDOW_SECONDS: intFrom(1, 3600).default(60),
   /** How often the sweeper releases expired claims; 0 turns the background sweeper off. */
   SWEEPER_INTERVAL_MS: intFrom(0, 3_600_000).default(30_000),
+  /**
+   * Minutes a new wish is offered only to the volunteers holding a post (楼栋长, 单元长, 片长, 网格员) in
+   * its unit, before any volunteer in scope may take it; 0 turns the window off. No window opens in a
+   * unit where nobody holds a post.
+   */
+  WISH_POST_HOLDER_MINUTES: intFrom(0, 24 * 60).default(5),
+  /**
+   * The depth of a community in the org-unit tree (district 1, street 2, community 3, ...). A
+   * volunteer sees and may take the open wishes of its community's subtree: the ancestor of its own
+   * unit at this depth, or its own unit if that is shallower.
+   */
+  WISH_COMMUNITY_DEPTH: intFrom(1, 10).default(3),
   /** Approved hours needed for one to five stars, ascending, comma-separated. */
   STAR_THRESHOLDS_HOURS: z
     .string()

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
 import { startExpirySweeper } from './redemptions/service.js';
+import { startWishSweeper } from './wishes/service.js';
 
 /** How long the server must have been idle before it stops listening during a drain. */
 const drainQuietMs = 200;
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   const stopMaintenance = startMaintenance(deps);
   // Releases claims past their expiry; every instance may run it (each claim is taken with SKIP LOCKED).
   const stopSweeper = startExpirySweeper(deps);
+  // Expires wishes still open after their date; every instance may run it (SKIP LOCKED).
+  const stopWishSweeper = startWishSweeper(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'listening');
   });
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
     deadline.unref();
     stopMaintenance();
     stopSweeper();
+    stopWishSweeper();
     await drainer.drain();
     await deps.database.close();
     logger.info('stopped');

@@ -244,6 +244,79 @@ export interface SettlementsTable {
   created_at: Timestamp;
 }
 
+export type WishStatus = 'open' | 'taken' | 'done' | 'confirmed' | 'cancelled' | 'expired';
+export type WishCategoryStatus = 'active' | 'retired';
+export type VolunteerPostKind = 'building_chief' | 'unit_chief' | 'block_chief' | 'grid_worker';
+
+export interface WishCategoriesTable {
+  id: string;
+  code: string;
+  name: string;
+  points: number;
+  status: Generated<WishCategoryStatus>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VolunteerPostsTable {
+  id: string;
+  volunteer_id: string;
+  org_unit_id: string;
+  kind: VolunteerPostKind;
+  assigned_by_role: string;
+  assigned_by_id: string;
+  assigned_at: Timestamp;
+  ended_at: NullableTimestamp;
+  ended_by_role: string | null;
+  ended_by_id: string | null;
+}
+
+export interface WishesTable {
+  id: string;
+  org_unit_id: string;
+  category_id: string;
+  title: string;
+  details: string | null;
+  needed_by: NullableTimestamp;
+  status: Generated<WishStatus>;
+  version: Generated<number>;
+  posted_by_role: string;
+  posted_by_id: string;
+  poster_volunteer_id: string | null;
+  on_behalf_name: string | null;
+  on_behalf_contact: string | null;
+  priority_until: NullableTimestamp;
+  taker_id: string | null;
+  taken_at: NullableTimestamp;
+  first_taken_at: NullableTimestamp;
+  done_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  points_awarded: number | null;
+  award_transaction_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WishEventsTable {
+  wish_id: string;
+  version: number;
+  from_status: WishStatus | null;
+  to_status: WishStatus;
+  taker_id: string | null;
+  note: string | null;
+  transaction_id: string | null;
+  actor_role: string;
+  actor_id: string;
+  created_at: Timestamp;
+}
+
+export interface WishCountsTable {
+  status: WishStatus;
+  shard: number;
+  n: number;
+}
+
 export interface DB {
   accounts: AccountsTable;
   ledger_transactions: LedgerTransactionsTable;
@@ -264,4 +337,9 @@ export interface DB {
   packs: PacksTable;
   redemptions: RedemptionsTable;
   settlements: SettlementsTable;
+  wish_categories: WishCategoriesTable;
+  volunteer_posts: VolunteerPostsTable;
+  wishes: WishesTable;
+  wish_events: WishEventsTable;
+  wish_counts: WishCountsTable;
 }

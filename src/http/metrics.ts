@@ -147,6 +147,27 @@ export function createMetrics(): Metrics {
     },
   });
 
+  new Gauge({
+    name: 'jifen_wishes',
+    help: 'Wishes by state: open, taken, done, confirmed, cancelled, expired (read from per-state counters at scrape time; an open wish past its date counts as open until the sweeper expires it)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      if (!database) return;
+      const db = database.db;
+      await keepLastOnFailure(async () => {
+        // The counters arrive with the wishes migration; until then there is nothing to count. They
+        // are kept by triggers on the wishes table (sql/0016_wishes.sql), so a scrape reads a
+        // fixed 96 rows however many wishes there are.
+        const exists = await sql<{ t: string | null }>`select to_regclass('wish_counts')::text as t`.execute(db);
+        if (!exists.rows[0]?.t) return;
+        const rows = await sql<{ status: string; n: number }>`select status, sum(n)::bigint as n from wish_counts group by status`.execute(db);
+        this.reset();
+        for (const row of rows.rows) this.set({ status: row.status }, row.n);
+      });
+    },
+  });
+
   return {
     registry,
     sweeperRuns,

@@ -87,7 +87,7 @@ const ledgerExportRoute = createRoute({
   responses: { 200: reportContent(LedgerExportSchema, 'The postings, in transaction time order'), ...errorResponses('forbidden') },
 });
 
-function wantsCsv(c: Context<AppEnv>, format: 'json' | 'csv' | undefined): boolean {
+export function wantsCsv(c: Context<AppEnv>, format: 'json' | 'csv' | undefined): boolean {
   if (format) return format === 'csv';
   return /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
 }
@@ -97,7 +97,7 @@ function wantsCsv(c: Context<AppEnv>, format: 'json' | 'csv' | undefined): boole
  * checked) before this point, so every refusal is still an ordinary problem response; a failure
  * after the first byte can only abort the body, and is logged.
  */
-function sendReport<Head extends object, Row>(c: Context<AppEnv>, doc: ReportDocument<Head, Row>, layout: CsvLayout<Head, Row>, csv: boolean): Response {
+export function sendReport<Head extends object, Row>(c: Context<AppEnv>, doc: ReportDocument<Head, Row>, layout: CsvLayout<Head, Row>, csv: boolean): Response {
   const log = c.get('log');
   const onError = (error: unknown) => log().error({ err: error }, 'report stream failed after the response began');
   if (csv) {

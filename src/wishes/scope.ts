@@ -1,0 +1,60 @@
+import { inScope, type Actor } from '../auth/actor.js';
+import type { Db, Tx } from '../db/database.js';
+import { notFound } from '../errors.js';
+import { findOrgUnit } from '../orgunits/repository.js';
+import { postUnitPaths, type WishRow } from './repository.js';
+
+/**
+ * Who may see and do what with a wish. Volunteers work in their community: the ancestor of their
+ * own unit at the configured community depth (or their own unit, if that is shallower), plus the
+ * subtree of every unit where they hold a post. Organisers work in their subtree; admins everywhere.
+ */
+
+type Volunteer = Extract<Actor, { role: 'volunteer' }>;
+
+/** The path of the ancestor at `depth` of the unit whose path is given (the path itself if shallower). */
+export function ancestorPath(path: string, depth: number): string {
+  const ids = path.split('/').filter(Boolean);
+  return `/${ids.slice(0, depth).join('/')}/`;
+}
+
+/** The unit paths under which a volunteer sees open wishes and may take them. */
+export async function volunteerPaths(db: Db | Tx, actor: Volunteer, communityDepth: number): Promise<string[]> {
+  const [unit, posts] = await Promise.all([findOrgUnit(db, actor.orgUnitId), postUnitPaths(db, actor.id)]);
+  if (!unit) throw notFound('org unit');
+  return [ancestorPath(unit.path, communityDepth), ...posts];
+}
+
+export const underAny = (path: string, prefixes: string[]) => prefixes.some((p) => path.startsWith(p));
+
+export interface WishAccess {
+  /** The wish exists for this caller (anyone else is told 404). */
+  visible: boolean;
+  /** May see whom to contact: the taker while it has the wish, the poster, organisers in scope, admins. */
+  contacts: boolean;
+  /** Manages the wish: an organiser in scope or an admin (assign, release, confirm, cancel). */
+  manager: boolean;
+  /** The volunteer who posted it. */
+  poster: boolean;
+  /** The volunteer who has it now (taken, done or confirmed). */
+  taker: boolean;
+}
+
+/**
+ * Decides what the caller may do with one wish. A volunteer knows the wishes of its community (and
+ * of the units where it holds a post) in every state, so a wish taken by someone else a moment ago
+ * answers "already taken", not "not found"; lists show it only the open ones and its own.
+ */
+export function accessTo(actor: Actor, row: WishRow, volunteerScope: string[] | undefined): WishAccess {
+  const none: WishAccess = { visible: false, contacts: false, manager: false, poster: false, taker: false };
+  if (actor.role === 'admin') return { visible: true, contacts: true, manager: true, poster: row.posted_by_role === 'admin' && row.posted_by_id === actor.id, taker: false };
+  if (actor.role === 'organiser') {
+    if (!inScope(actor, row.org_path)) return none;
+    return { visible: true, contacts: true, manager: true, poster: row.posted_by_role === 'organiser' && row.posted_by_id === actor.id, taker: false };
+  }
+  if (actor.role !== 'volunteer') return none;
+  const poster = row.poster_volunteer_id === actor.id;
+  const taker = row.taker_id === actor.id && (row.status === 'taken' || row.status === 'done' || row.status === 'confirmed');
+  const known = poster || row.taker_id === actor.id || (volunteerScope !== undefined && underAny(row.org_path, volunteerScope));
+  return { visible: known, contacts: poster || taker, manager: false, poster, taker };
+}
