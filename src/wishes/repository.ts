@@ -289,7 +289,7 @@ export async function moveWish(tx: Tx, row: WishRow, move: WishMove, at: Date | 
       status: move.to,
       version,
       updated_at: now,
-      ...(move.to === 'taken' ? { taker_id: move.takerId ?? null, taken_at: now, first_taken_at: row.first_taken_at ?? now } : {}),
+      ...(move.to === 'taken' ? { taker_id: move.takerId ?? null, taken_at: now, first_taken_at: sql<Date>`coalesce(first_taken_at, ${now})` } : {}),
       ...(move.to === 'open' ? { taker_id: null, taken_at: null } : {}),
       ...(move.to === 'done' ? { done_at: now } : {}),
       ...(final ? { closed_at: now } : {}),
