@@ -36,6 +36,12 @@ import { checkIn, checkOut, recordBatch } from '../src/records/service.js';
 import { cancelRedemption, claimPack, redeemToken } from '../src/redemptions/service.js';
 import { recordSettlement } from '../src/settlements/service.js';
 import { createVolunteer } from '../src/volunteers/service.js';
+import { createWishCategory } from '../src/wishes/categories.js';
+import { assignPost } from '../src/wishes/posts.js';
+import { findCategoryByCode } from '../src/wishes/repository.js';
+import { ancestorPath } from '../src/wishes/scope.js';
+import type { PostKind } from '../src/wishes/schemas.js';
+import { cancelWish, confirmWish, markWishDone, postWish, releaseWish, sweepExpiredWishes, takeWish } from '../src/wishes/service.js';
 
 export interface DemoOptions {
   volunteers: number;
@@ -43,10 +49,12 @@ export interface DemoOptions {
   /** Days of past activities, ending yesterday. */
   seasonDays: number;
   activities: number;
+  /** Wishes posted over the season. */
+  wishes: number;
   force: boolean;
 }
 
-export const demoDefaults: DemoOptions = { volunteers: 300, seed: 20250101, seasonDays: 90, activities: 60, force: false };
+export const demoDefaults: DemoOptions = { volunteers: 300, seed: 20250101, seasonDays: 90, activities: 60, wishes: 150, force: false };
 
 /** mulberry32: a small, fast, seedable generator; the same seed replays the same programme. */
 function generator(seed: number) {
@@ -102,6 +110,15 @@ const shops: { name: string; community: string; packs: ShopPack[] }[] = [
   { name: '杉山早餐店', community: '杉山社区', packs: [{ title: '爱心早餐', points: 20 }, { title: '米粉一碗', points: 15 }] },
 ];
 
+const wishCategories = [
+  { code: 'legal', name: '法律咨询', points: 20, titles: ['咨询赡养纠纷', '问问遗嘱怎么写', '租房合同看不懂'] },
+  { code: 'pension_cert', name: '上门认证养老金', points: 15, titles: ['行动不便，请上门做养老金认证', '帮老人做生存认证'] },
+  { code: 'repair', name: '上门维修', points: 20, titles: ['水龙头漏水', '灯泡坏了够不着', '门锁不好用', '燃气灶打不着火'] },
+  { code: 'errand', name: '代办跑腿', points: 10, titles: ['帮忙取药', '代买米面油', '帮忙交水电费', '取快递'] },
+  { code: 'company', name: '陪伴老人', points: 15, titles: ['陪老人去医院复查', '周末陪老人聊聊天', '陪老人散步'] },
+];
+const residents = ['王奶奶', '李爷爷', '张阿姨', '刘大爷', '陈婆婆', '杨伯伯', '赵奶奶', '黄爷爷'];
+
 export interface DemoSummary {
   districtId: string;
   orgUnits: number;
@@ -114,6 +131,7 @@ export interface DemoSummary {
   redemptions: number;
   cancelled: number;
   settlements: number;
+  wishes: { posted: number; confirmed: number; done: number; taken: number; cancelled: number; expired: number; open: number; posts: number };
   ledgerOk: boolean;
   totals: Awaited<ReturnType<typeof getTotals>>;
 }
@@ -281,6 +299,9 @@ export async function seedDemo(deps: ServiceDeps, options: Partial<DemoOptions> 
     }
   }
 
+  const wishes = await seedWishes(deps, o, rnd, communities, byCommunity);
+  log(`wishes: ${wishes.posted} posted, ${wishes.confirmed} confirmed, ${wishes.open} open, ${wishes.expired} expired`);
+
   const verification = await verifyLedgerRows(deps);
   const totals = await getTotals(deps, admin);
   return {
@@ -295,8 +316,152 @@ export async function seedDemo(deps: ServiceDeps, options: Partial<DemoOptions> 
     redemptions: redeemed,
     cancelled,
     settlements,
+    wishes,
     ledgerOk: verification.ok,
     totals,
+  };
+}
+
+type Rnd = ReturnType<typeof generator>;
+type Community = { id: string; name: string; grids: string[]; organiser: Actor & { role: 'organiser' } };
+
+/**
+ * A season of wishes (微心愿), the way a community lives them: residents post them (volunteers for
+ * themselves, organisers for neighbours without a phone), grid workers and building chiefs get the
+ * first offer in their unit, most are answered within a quarter of an hour and some take longer,
+ * most are done and confirmed (the taker earns the category's points), a few are cancelled, a few
+ * go unanswered until they expire, and the last days' are still open. Each step happens at its
+ * moment in the past (the service verbs' script clock), never after now.
+ */
+async function seedWishes(deps: ServiceDeps, o: DemoOptions, rnd: Rnd, communities: Community[], byCommunity: Map<string, { id: string; orgUnitId: string }[]>): Promise<DemoSummary['wishes']> {
+  const admin: Actor = { role: 'admin', id: 'demo-seed' };
+  for (const c of wishCategories) {
+    if (!(await findCategoryByCode(deps.db, c.code))) await createWishCategory(deps, admin, { code: c.code, name: c.name, points: c.points });
+  }
+  // A grid worker (网格员) for each grid, and here and there a building chief (楼栋长), chosen by the
+  // community's organiser among the grid's volunteers.
+  const holders = new Map<string, string>();
+  let posts = 0;
+  for (const community of communities) {
+    for (const grid of community.grids) {
+      const candidates = byCommunity.get(community.id)!.filter((v) => v.orgUnitId === grid);
+      if (candidates.length === 0) continue;
+      const holder = rnd.pick(candidates);
+      const kind: PostKind = rnd.next() < 0.75 ? 'grid_worker' : 'building_chief';
+      await assignPost(deps, community.organiser, { volunteerId: holder.id, orgUnitId: grid, kind });
+      holders.set(grid, holder.id);
+      posts += 1;
+    }
+  }
+
+  const now = Date.now();
+  const minute = 60_000;
+  const windowMinutes = deps.config.WISH_POST_HOLDER_MINUTES;
+  // Posting moments first, oldest first, so the wishes' ids follow their posting order.
+  const moments = Array.from({ length: o.wishes }, () => {
+    const daysAgo = rnd.int(0, o.seasonDays);
+    const localHour = rnd.int(8, 20);
+    const midnight = Math.floor((now + 8 * 60 * minute) / 86_400_000) * 86_400_000 - 8 * 60 * minute;
+    return midnight - daysAgo * 86_400_000 + localHour * 60 * minute + rnd.int(0, 59) * minute;
+  })
+    .filter((t) => t < now - 10 * minute)
+    .sort((a, b) => a - b);
+
+  const counts = { posted: 0, confirmed: 0, done: 0, taken: 0, cancelled: 0, expired: 0, open: 0, posts };
+  for (const postedAt of moments) {
+    const community = rnd.pick(communities);
+    const people = byCommunity.get(community.id)!;
+    if (people.length < 2) continue;
+    const grid = rnd.pick(community.grids);
+    const category = rnd.pick(wishCategories);
+    const byVolunteer = rnd.next() < 0.6;
+    const poster = byVolunteer ? rnd.pick(people) : undefined;
+    const posterActor: Actor = poster ? { role: 'volunteer', id: poster.id, orgUnitId: poster.orgUnitId } : community.organiser;
+    const at = (t: number) => ({ at: new Date(t) });
+    const old = now - postedAt > 7 * 86_400_000;
+    const fate = rnd.next();
+    // The last few days' wishes are still on the wall, or still with their taker.
+    const recent = now - postedAt < 3 * 86_400_000;
+    const unanswered = fate < 0.08 || (recent && fate < 0.35);
+    const neededBy = unanswered ? postedAt + (old ? 3 * 86_400_000 : 7 * 86_400_000) : undefined;
+    const wish = await postWish(
+      deps,
+      posterActor,
+      {
+        orgUnitId: poster ? poster.orgUnitId : grid,
+        category: category.code,
+        title: rnd.pick(category.titles),
+        ...(poster ? {} : { onBehalfOf: { name: rnd.pick(residents), contact: `${rnd.int(1, 12)}栋${rnd.int(1, 4)}单元${rnd.int(1, 6)}0${rnd.int(1, 4)}` } }),
+        ...(neededBy !== undefined ? { neededBy: new Date(neededBy).toISOString() } : {}),
+      },
+      undefined,
+      at(postedAt),
+    );
+    counts.posted += 1;
+    const id = wish.body.id;
+    if (unanswered) continue;
+    if (fate < 0.12) {
+      // Withdrawn before anyone answered (the neighbour's son came round after all).
+      const when = postedAt + rnd.int(5, 240) * minute;
+      if (when < now) {
+        await cancelWish(deps, posterActor, id, { reason: '已自行解决' }, at(when));
+        counts.cancelled += 1;
+      }
+      continue;
+    }
+    // The answer: mostly within the "15-minute service circle", sometimes hours later.
+    const speed = rnd.next();
+    let answer = speed < 0.65 ? rnd.int(1, 15) : speed < 0.93 ? rnd.int(16, 120) : rnd.int(121, 1440);
+    const holder = holders.get(wish.body.orgUnitId);
+    const candidates = people.filter((v) => v.id !== poster?.id);
+    let taker = holder && holder !== poster?.id && rnd.next() < 0.5 ? holder : rnd.pick(candidates).id;
+    // Only a post holder answers while the unit's post holders have the first offer.
+    if (wish.body.priorityUntil && taker !== holder) answer = Math.max(answer, windowMinutes + 1);
+    let t = postedAt + answer * minute;
+    if (t >= now) continue;
+    const actorOf = (volunteerId: string): Actor => ({ role: 'volunteer', id: volunteerId, orgUnitId: people.find((v) => v.id === volunteerId)!.orgUnitId });
+    await takeWish(deps, actorOf(taker), id, at(t));
+    if (rnd.next() < 0.05) {
+      // Something came up: let go, and someone else takes it.
+      t += rnd.int(10, 120) * minute;
+      if (t >= now) continue;
+      await releaseWish(deps, actorOf(taker), id, { reason: '临时有事' }, at(t));
+      const others = candidates.filter((v) => v.id !== taker);
+      if (others.length > 0) taker = rnd.pick(others).id;
+      t += rnd.int(5, 60) * minute;
+      if (t >= now) continue;
+      await takeWish(deps, actorOf(taker), id, at(t));
+    }
+    if (fate < 0.16) {
+      t += rnd.int(10, 600) * minute;
+      if (t < now) {
+        await cancelWish(deps, community.organiser, id, { reason: '居民已另行安排' }, at(t));
+        counts.cancelled += 1;
+      }
+      continue;
+    }
+    t += rnd.int(30, 600) * minute;
+    if (t >= now || (recent && fate < 0.6)) continue;
+    await markWishDone(deps, actorOf(taker), id, { note: '已办好' }, at(t));
+    t += rnd.int(10, 1440) * minute;
+    if (t >= now || rnd.next() < 0.04) continue;
+    await confirmWish(deps, rnd.next() < 0.5 ? posterActor : community.organiser, id, {}, undefined, at(t));
+  }
+  await sweepExpiredWishes(deps);
+  // The district's wishes only: with --force, another programme may share the database.
+  const district = ancestorPath(communities[0]!.organiser.orgPath, 1);
+  const states = await sql<{ status: string; n: number }>`
+    select w.status, count(*)::bigint as n from wishes w join org_units u on u.id = w.org_unit_id
+     where starts_with(u.path, ${district}::text) group by w.status`.execute(deps.db);
+  const stateCount = (status: string) => states.rows.find((r) => r.status === status)?.n ?? 0;
+  return {
+    ...counts,
+    confirmed: stateCount('confirmed'),
+    done: stateCount('done'),
+    taken: stateCount('taken'),
+    cancelled: stateCount('cancelled'),
+    expired: stateCount('expired'),
+    open: stateCount('open'),
   };
 }
 
@@ -324,6 +489,7 @@ async function run(): Promise<void> {
         `  district 湘潭市岳塘区: ${summary.districtId} (${summary.orgUnits} org units)`,
         `  ${summary.volunteers} volunteers, ${summary.activities} activities, ${summary.records} service records`,
         `  ${summary.merchants.length} shops; ${summary.claims} claims: ${summary.redemptions} redeemed, ${summary.cancelled} cancelled, ${summary.claims - summary.redemptions - summary.cancelled} open`,
+        `  ${summary.wishes.posted} wishes: ${summary.wishes.confirmed} confirmed, ${summary.wishes.done} done, ${summary.wishes.taken} taken, ${summary.wishes.open} open, ${summary.wishes.cancelled} cancelled, ${summary.wishes.expired} expired; ${summary.wishes.posts} volunteer posts`,
         `  ledger verifies: ${summary.ledgerOk}; issued ${t.issued}, redeemed ${t.redeemed}, outstanding ${t.outstanding} (held ${t.held}), owed to shops ${t.owedToMerchants}`,
         '',
         'organisers (npm run token -- --role organiser --sub <id>):',

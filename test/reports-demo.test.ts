@@ -16,7 +16,7 @@ beforeAll(async () => {
   scratch = await createScratchDatabase();
   app = await startTestApp({ DATABASE_URL: scratch.url });
   admin = await app.token('admin', 'demo-test');
-  demo = await seedDemo(app.deps, { volunteers: 60, activities: 20, seed: 7 });
+  demo = await seedDemo(app.deps, { volunteers: 60, activities: 20, wishes: 60, seed: 7 });
 }, 180_000);
 afterAll(async () => {
   await app?.close();
@@ -79,6 +79,37 @@ describe('the demo programme', () => {
       owedTotal += statement.closingOwed;
     }
     expect(owedTotal).toBe((await get('/v1/ledger/totals')).owedToMerchants);
+  });
+
+  it('seeds a season of wishes, so the wishes report is not empty and agrees with the wishes', async () => {
+    expect(demo.wishes.posted).toBeGreaterThan(40);
+    expect(demo.wishes.confirmed).toBeGreaterThan(10);
+    expect(demo.wishes.posts).toBeGreaterThan(0);
+    // The season ends today and reaches back 90 days: every quarter it touches (a day in each
+    // month of it finds them all), each counted once.
+    const reports = new Map<string, any>();
+    for (const daysAgo of [0, 30, 60, 91]) {
+      const report = await get(`/v1/reports/wishes?period=quarter&at=${day(new Date(Date.now() - daysAgo * 86_400_000))}&orgUnitId=${demo.districtId}`);
+      reports.set(report.period.label, report);
+    }
+    let posted = 0;
+    let confirmed = 0;
+    for (const report of reports.values()) {
+      posted += report.totals.posted;
+      confirmed += report.totals.confirmed;
+      if (report.totals.posted > 0) {
+        expect(report.totals.completionRate).toBeGreaterThan(0);
+        expect(report.totals.answeredWithin15MinutesShare).toBeGreaterThan(0);
+        expect(report.totals.medianMinutesToAnswer).toBeGreaterThan(0);
+        expect(report.byCategory.length).toBeGreaterThan(1);
+      }
+    }
+    expect(posted).toBe(demo.wishes.posted);
+    expect(confirmed).toBe(demo.wishes.confirmed);
+    const wall = await get(`/v1/wishes?orgUnitId=${demo.districtId}&status=confirmed&limit=200`);
+    expect(wall.items).toHaveLength(demo.wishes.confirmed);
+    const posts = await get(`/v1/volunteer-posts?orgUnitId=${demo.districtId}&limit=200`);
+    expect(posts.items).toHaveLength(demo.wishes.posts);
   });
 
   it("keeps each organiser's reports inside its subtree", async () => {
