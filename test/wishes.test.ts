@@ -1,5 +1,12 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { buildDeps } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 import { sweepExpiredWishes, takeWish } from '../src/wishes/service.js';
 import { postWish as postWishVerb } from '../src/wishes/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -626,5 +633,38 @@ describe('metrics', () => {
       select coalesce(c.status, a.status) as status from counted c full join actual a on a.status = c.status
        where coalesce(c.n, 0) <> coalesce(a.n, 0)`.execute(app.deps.db);
     expect(mismatch.rows).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('never carry a contact, whatever the request does', async () => {
+    const lines: string[] = [];
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'jifen-wish-logs-'));
+    const config = loadConfig({ DATABASE_URL: inject('databaseUrl'), DATA_DIR: dataDir, LOG_LEVEL: 'trace', MIGRATE_ON_START: 'false' });
+    const deps = await buildDeps(config, createLogger('trace', { write: (line: string) => void lines.push(line) }));
+    try {
+      const logged = buildApp(deps);
+      const n = await neighbourhood(app, f, 2);
+      const c = await category(app, f);
+      const call = async (method: string, url: string, role: 'admin' | 'organiser' | 'volunteer', sub: string, body?: unknown) => {
+        const token = await deps.accessTokens.mint({ role, sub });
+        const res = await logged.request(url, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const contact = '13512345678';
+      const wish = await call('POST', '/v1/wishes', 'organiser', n.organiser.id, { orgUnitId: n.gridA.id, category: c.code, title: '帮忙', onBehalfOf: { name: '冯奶奶', contact } });
+      expect(wish.status).toBe(201);
+      expect((await call('POST', '/v1/wishes', 'organiser', n.organiser.id, { orgUnitId: n.gridA.id, category: c.code, title: '帮忙', onBehalfOf: { name: '冯奶奶', contact: `${contact} ${'x'.repeat(300)}` } })).status).toBe(400);
+      expect((await call('POST', '/v1/wishes', 'volunteer', n.volunteers[0]!.id, { orgUnitId: n.gridA.id, category: c.code, title: '帮忙', onBehalfOf: { name: '冯奶奶', contact } })).status).toBe(403);
+      expect((await call('POST', `/v1/wishes/${wish.body.id}/take`, 'volunteer', n.volunteers[0]!.id)).status).toBe(200);
+      expect((await call('POST', `/v1/wishes/${wish.body.id}/take`, 'volunteer', n.volunteers[1]!.id)).status).toBe(409);
+      expect((await call('GET', `/v1/wishes?orgUnitId=${n.community.id}`, 'organiser', n.organiser.id)).status).toBe(200);
+      expect(lines.filter((l) => l.includes('"msg":"request"')).length).toBeGreaterThanOrEqual(6);
+      for (const line of lines) expect(line).not.toContain(contact);
+    } finally {
+      deps.principals.close();
+      await deps.database.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

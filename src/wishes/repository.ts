@@ -242,15 +242,16 @@ export interface NewWish {
 }
 
 /**
- * Inserts a wish and the first row of its history. When someone other than the poster holds a
- * post in the wish's unit, the wish is offered to them alone for `postHolderMinutes` (0: never).
+ * Inserts a wish and the first row of its history. When an active volunteer other than the poster
+ * holds a post in the wish's unit, the wish is offered to the post holders alone for
+ * `postHolderMinutes` (0: never).
  */
 export async function insertWish(tx: Tx, wish: NewWish, postHolderMinutes: number, at: Date | undefined): Promise<void> {
   const now = clock(at);
   const window =
     postHolderMinutes > 0
       ? sql<Date | null>`case when exists (
-          select 1 from volunteer_posts p
+          select 1 from volunteer_posts p join volunteers v on v.id = p.volunteer_id and v.status = 'active'
            where p.org_unit_id = ${wish.org_unit_id}::uuid and p.ended_at is null
              and p.volunteer_id is distinct from ${wish.poster_volunteer_id}::uuid
         ) then ${now} + make_interval(mins => ${postHolderMinutes}) end`
