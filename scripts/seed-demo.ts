@@ -36,7 +36,7 @@ import { checkIn, checkOut, recordBatch } from '../src/records/service.js';
 import { cancelRedemption, claimPack, redeemToken } from '../src/redemptions/service.js';
 import { recordSettlement } from '../src/settlements/service.js';
 import { createVolunteer } from '../src/volunteers/service.js';
-import { createWishCategory } from '../src/wishes/categories.js';
+import { setWishCategory } from '../src/wishes/categories.js';
 import { assignPost } from '../src/wishes/posts.js';
 import { findCategoryByCode } from '../src/wishes/repository.js';
 import { ancestorPath } from '../src/wishes/scope.js';
@@ -336,7 +336,7 @@ type Community = { id: string; name: string; grids: string[]; organiser: Actor &
 async function seedWishes(deps: ServiceDeps, o: DemoOptions, rnd: Rnd, communities: Community[], byCommunity: Map<string, { id: string; orgUnitId: string }[]>): Promise<DemoSummary['wishes']> {
   const admin: Actor = { role: 'admin', id: 'demo-seed' };
   for (const c of wishCategories) {
-    if (!(await findCategoryByCode(deps.db, c.code))) await createWishCategory(deps, admin, { code: c.code, name: c.name, points: c.points });
+    if (!(await findCategoryByCode(deps.db, c.code))) await setWishCategory(deps, admin, { code: c.code, name: c.name, points: c.points });
   }
   // A grid worker (网格员) for each grid, and here and there a building chief (楼栋长), chosen by the
   // community's organiser among the grid's volunteers.

@@ -133,7 +133,7 @@ create table wishes (
   check ((posted_by_role = 'volunteer') = (poster_volunteer_id is not null)),
   check (poster_volunteer_id is null or poster_volunteer_id::text = posted_by_id),
   check ((on_behalf_name is null) or posted_by_role <> 'volunteer'),
-  check (needed_by is null or needed_by > created_at),
+  constraint wishes_needed_after_posting check (needed_by is null or needed_by > created_at),
   check (priority_until is null or priority_until > created_at),
   check ((status = 'confirmed') = (award_transaction_id is not null)),
   check ((status = 'confirmed') = (points_awarded is not null)),

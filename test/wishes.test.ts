@@ -33,9 +33,10 @@ describe('wish categories', () => {
   it('are created by admins, listed and read by anyone signed in, and refuse duplicates and bad input', async () => {
     const c = await category(app, f, 25, '法律咨询');
     expect(c).toMatchObject({ name: '法律咨询', points: 25, status: 'active' });
-    const dup = await app.request('POST', '/v1/wish-categories', { token: f.adminToken, body: { code: c.code, name: 'again', points: 1 } });
-    expect(dup.status).toBe(409);
-    expect(dup.body.code).toBe('conflict');
+    // Posting a code again sets that category's name and points.
+    const again = await app.request('POST', '/v1/wish-categories', { token: f.adminToken, body: { code: c.code, name: '法律援助', points: 26 } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: c.id, code: c.code, name: '法律援助', points: 26 });
     const { volunteers, organiserToken } = await neighbourhood(app, f, 1);
     const byOrganiser = await app.request('POST', '/v1/wish-categories', { token: organiserToken, body: { code: 'nope', name: 'x', points: 1 } });
     expect(byOrganiser.status).toBe(403);
@@ -53,7 +54,7 @@ describe('wish categories', () => {
     }
     const read = await app.request('GET', `/v1/wish-categories/${c.code}`, { token: volunteers[0]!.token });
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ code: c.code, points: 25 });
+    expect(read.body).toMatchObject({ code: c.code, points: 26 });
     expect((await app.request('GET', '/v1/wish-categories/no-such-code', { token: f.adminToken })).status).toBe(404);
     const list = await app.request('GET', '/v1/wish-categories?limit=200', { token: volunteers[0]!.token });
     expect(list.status).toBe(200);
@@ -256,7 +257,8 @@ describe('the life of a wish', () => {
     // An organiser in scope takes a wish back from a taker who went silent.
     const back = await moveOk(app, n.organiserToken, wish.id, 'release', { reason: '联系不上' });
     expect(back.status).toBe('open');
-    expect((await move(app, a!.token, wish.id, 'release')).status).toBe(403);
+    // Nobody holds it now: releasing it again is a state error.
+    expect((await move(app, a!.token, wish.id, 'release')).body).toMatchObject({ code: 'invalid_transition', wishStatus: 'open' });
   });
 
   it('can be cancelled by its poster or an organiser from open or taken, and cancelling again changes nothing', async () => {
@@ -288,13 +290,16 @@ describe('the life of a wish', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body).toMatchObject({ code, status: 409, wishStatus, type: `urn:jifen:problem:${code}` });
     };
-    // Done by someone who has not taken it is refused as forbidden before the state is considered.
-    expect((await move(app, a!.token, wish.id, 'done')).status).toBe(403);
+    // With nobody holding the wish, its state is what is wrong.
+    await expectState(await move(app, a!.token, wish.id, 'done'), 'invalid_transition', 'open');
     await expectState(await move(app, n.organiserToken, wish.id, 'confirm'), 'invalid_transition', 'open');
     await expectState(await move(app, n.organiserToken, wish.id, 'release'), 'invalid_transition', 'open');
     await moveOk(app, a!.token, wish.id, 'take');
     const taken = await move(app, b!.token, wish.id, 'take');
     await expectState(taken, 'already_taken', 'taken');
+    // With someone else holding it, the caller is.
+    expect((await move(app, b!.token, wish.id, 'done')).status).toBe(403);
+    expect((await move(app, b!.token, wish.id, 'release')).status).toBe(403);
     expect(taken.body.takenByYou).toBe(false);
     const mine = await move(app, a!.token, wish.id, 'take');
     await expectState(mine, 'already_taken', 'taken');
@@ -613,6 +618,18 @@ describe('expiry', () => {
     expect(after.body.history.at(-1)).toMatchObject({ from: 'open', to: 'expired', actor: { role: 'system', id: 'wish-expiry' } });
     const stored = await sql<{ status: string }>`select status from wishes where id = ${posted.body.id}`.execute(app.deps.db);
     expect(stored.rows[0]?.status).toBe('expired');
+  });
+});
+
+describe('a near neededBy', () => {
+  it('is accepted, and the wish reads as expired as soon as it passes', async () => {
+    const n = await neighbourhood(app, f, 2);
+    const c = await category(app, f);
+    const wish = await postWish(app, n.volunteers[0]!.token, { orgUnitId: n.gridA.id, category: c.code, title: '马上要', neededBy: later(1500) });
+    expect(wish.status).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await app.request('GET', `/v1/wishes/${wish.id}`, { token: n.volunteers[1]!.token })).body.status).toBe('expired');
+    expect((await move(app, n.volunteers[1]!.token, wish.id, 'take')).body).toMatchObject({ code: 'invalid_transition', wishStatus: 'expired' });
   });
 });
 

@@ -1,25 +1,25 @@
 import type { Actor } from '../auth/actor.js';
-import { sqlState } from '../db/errors.js';
 import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
-import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
+import { forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeCursor, pageFrom } from '../http/paging.js';
-import { findCategoryByCode, insertCategory, listCategories, updateCategory, type CategoryRow } from './repository.js';
+import { findCategoryByCode, listCategories, updateCategory, upsertCategory, type CategoryRow } from './repository.js';
 import type { CreateWishCategoryInput, UpdateWishCategoryInput, WishCategory } from './schemas.js';
 
 function toCategory(row: CategoryRow): WishCategory {
   return { id: row.id, code: row.code, name: row.name, points: row.points, status: row.status, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() };
 }
 
-/** Creates a wish category with the points its wishes earn (admins only); codes are unique. */
-export async function createWishCategory(deps: ServiceDeps, actor: Actor, input: CreateWishCategoryInput): Promise<WishCategory> {
+/**
+ * Sets a wish category (admins only): creates it with the points its wishes earn, or, for a code
+ * that exists, sets its name and points (`created` false). A category is known by its code, so
+ * posting it again is how the office changes its points; new points apply to wishes confirmed from
+ * then on, never to past awards.
+ */
+export async function setWishCategory(deps: ServiceDeps, actor: Actor, input: CreateWishCategoryInput): Promise<{ category: WishCategory; created: boolean }> {
   if (actor.role !== 'admin') throw forbidden('only admins manage wish categories');
-  try {
-    return toCategory(await insertCategory(deps.db, { id: newId(), code: input.code, name: input.name, points: input.points, created_by: actor.id }));
-  } catch (error) {
-    if (sqlState(error) === '23505') throw new DomainError('conflict', `a wish category with code ${input.code} already exists`);
-    throw error;
-  }
+  const row = await upsertCategory(deps.db, { id: newId(), code: input.code, name: input.name, points: input.points, created_by: actor.id });
+  return { category: toCategory(row), created: row.created };
 }
 
 /**

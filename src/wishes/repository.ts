@@ -18,8 +18,18 @@ export function clock(at: Date | undefined): RawBuilder<Date> {
 
 export type CategoryRow = Selectable<WishCategoriesTable>;
 
-export async function insertCategory(db: Db, row: { id: string; code: string; name: string; points: number; created_by: string }): Promise<CategoryRow> {
-  return db.insertInto('wish_categories').values(row).returningAll().executeTakeFirstOrThrow();
+/**
+ * Creates a category, or sets the name and points of the one with this code (a category is known
+ * by its code). `created` tells which; the row lock of the update orders it with confirmations.
+ */
+export async function upsertCategory(db: Db, row: { id: string; code: string; name: string; points: number; created_by: string }): Promise<CategoryRow & { created: boolean }> {
+  return db
+    .insertInto('wish_categories')
+    .values(row)
+    .onConflict((oc) => oc.column('code').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), points: eb.ref('excluded.points'), updated_at: sql<Date>`now()` })))
+    .returningAll()
+    .returning(sql<boolean>`(xmax = 0)`.as('created'))
+    .executeTakeFirstOrThrow();
 }
 
 export async function findCategoryByCode(db: Db | Tx, code: string): Promise<CategoryRow | undefined> {

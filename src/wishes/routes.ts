@@ -7,7 +7,7 @@ import { inHand } from '../reports/csv.js';
 import { sendReport, wantsCsv } from '../reports/routes.js';
 import { idempotencyScope } from '../ledger/idempotency.js';
 import { IdempotencyHeaders } from '../ledger/routes.js';
-import { createWishCategory, getWishCategory, listWishCategories, updateWishCategory } from './categories.js';
+import { getWishCategory, listWishCategories, setWishCategory, updateWishCategory } from './categories.js';
 import { assignPost, endPost, listPosts } from './posts.js';
 import { wishReport, wishReportCsv, wishReportLines } from './report.js';
 import {
@@ -44,10 +44,14 @@ const createCategory = createRoute({
   method: 'post',
   path: '/v1/wish-categories',
   tags: wishTags,
-  summary: 'Create a wish category with the points its wishes earn (admin)',
+  summary: "Set a wish category and the points its wishes earn (admin): creates it, or for an existing code sets its name and points (for wishes confirmed from now on)",
   security: bearerSecurity,
   request: jsonBody(CreateWishCategoryBody),
-  responses: { 201: jsonContent(WishCategorySchema, 'The new category'), ...errorResponses('forbidden', 'conflict') },
+  responses: {
+    201: jsonContent(WishCategorySchema, 'The new category'),
+    200: jsonContent(WishCategorySchema, 'The existing category, with its new name and points'),
+    ...errorResponses('forbidden'),
+  },
 });
 
 const listCategories = createRoute({
@@ -244,7 +248,10 @@ export function wishRoutes(deps: ServiceDeps) {
   const router = createRouter();
   router.use('/v1/wishes/:id/*', emptyJsonBody);
   return router
-    .openapi(createCategory, async (c) => c.json(await createWishCategory(deps, c.get('actor'), c.req.valid('json')), 201))
+    .openapi(createCategory, async (c) => {
+      const { category, created } = await setWishCategory(deps, c.get('actor'), c.req.valid('json'));
+      return created ? c.json(category, 201) : c.json(category, 200);
+    })
     .openapi(listCategories, async (c) => c.json(await listWishCategories(deps, c.get('actor'), c.req.valid('query')), 200))
     .openapi(readCategory, async (c) => c.json(await getWishCategory(deps, c.get('actor'), c.req.valid('param').code), 200))
     .openapi(updateCategory, async (c) => c.json(await updateWishCategory(deps, c.get('actor'), c.req.valid('param').code, c.req.valid('json')), 200))

@@ -1,6 +1,7 @@
 import { inScope, type Actor } from '../auth/actor.js';
 import { subtreeFilter } from '../auth/scope.js';
 import type { Tx } from '../db/database.js';
+import { constraintName, sqlState } from '../db/errors.js';
 import { newId } from '../db/ids.js';
 import type { WishStatus } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
@@ -115,7 +116,7 @@ async function scopeFor(deps: ServiceDeps, db: ServiceDeps['db'] | Tx, actor: Ac
  * Posts a wish. A volunteer posts for itself, in its community (or a unit where it holds a post);
  * an organiser (in its subtree) or an admin posts on behalf of a resident, whose name and contact
  * are then required. The category must be active and the unit active. neededBy, when given, lies
- * between a minute and a year ahead. If someone other than the poster holds a post in the unit, the
+ * in the future, at most a year ahead. If someone other than the poster holds a post in the unit, the
  * wish is offered to the post holders alone for WISH_POST_HOLDER_MINUTES. Idempotent when a key is given.
  */
 export async function postWish(deps: ServiceDeps, actor: Actor, input: CreateWishInput, idempotency: IdempotencyScope | undefined, options: WishClock = {}): Promise<Replayable<Wish>> {
@@ -127,7 +128,7 @@ export async function postWish(deps: ServiceDeps, actor: Actor, input: CreateWis
   const now = options.at?.getTime() ?? Date.now();
   if (input.neededBy) {
     const due = Date.parse(input.neededBy);
-    if (!(due > now + 60_000)) throw validationFailed([{ path: 'neededBy', message: 'must be at least a minute from now' }]);
+    if (!(due > now)) throw validationFailed([{ path: 'neededBy', message: 'must be in the future' }]);
     if (due > now + neededByDaysMax * 86_400_000) throw validationFailed([{ path: 'neededBy', message: `must be within ${neededByDaysMax} days` }]);
   }
   const category = await findCategoryByCode(deps.db, input.category);
@@ -142,7 +143,7 @@ export async function postWish(deps: ServiceDeps, actor: Actor, input: CreateWis
   const outcome = await withRetry(() =>
     deps.db.transaction().execute((tx) =>
       idempotent(tx, idempotency, async () => {
-        await insertWish(
+        await insertWishChecked(
           tx,
           {
             id,
@@ -167,6 +168,16 @@ export async function postWish(deps: ServiceDeps, actor: Actor, input: CreateWis
     ),
   );
   return { body: outcome.body, replayed: outcome.replayed };
+}
+
+/** Inserts a wish; a neededBy that the database's clock has already reached is the caller's mistake, not a fault. */
+async function insertWishChecked(...args: Parameters<typeof insertWish>) {
+  try {
+    await insertWish(...args);
+  } catch (error) {
+    if (sqlState(error) === '23514' && constraintName(error) === 'wishes_needed_after_posting') throw validationFailed([{ path: 'neededBy', message: 'must be in the future' }]);
+    throw error;
+  }
 }
 
 /**
@@ -321,8 +332,10 @@ export async function assignWish(deps: ServiceDeps, actor: Actor, id: string, in
  */
 export async function releaseWish(deps: ServiceDeps, actor: Actor, id: string, input: { reason?: string | undefined }, options: WishClock = {}): Promise<Wish> {
   const outcome = await moveOne(deps, actor, id, options, undefined, async (tx, row, access) => {
-    if (!access.manager && row.taker_id !== actor.id) throw forbidden('only the volunteer who took the wish, or an organiser, releases it');
     const state = stateOf(row);
+    // With nobody holding the wish, its state is what is wrong; with someone else holding it, the caller.
+    if (row.taker_id === null) throw wrongState(state, 'release');
+    if (!access.manager && row.taker_id !== actor.id) throw forbidden('only the volunteer who took the wish, or an organiser, releases it');
     if (state !== 'taken') throw wrongState(state, 'release');
     await moveWish(tx, row, { to: 'open', actor, takerId: row.taker_id, note: input.reason }, options.at);
   });
@@ -333,8 +346,9 @@ export async function releaseWish(deps: ServiceDeps, actor: Actor, id: string, i
 export async function markWishDone(deps: ServiceDeps, actor: Actor, id: string, input: { note?: string | undefined }, options: WishClock = {}): Promise<Wish> {
   if (actor.role !== 'volunteer') throw forbidden('only the volunteer who took the wish marks it done');
   const outcome = await moveOne(deps, actor, id, options, undefined, async (tx, row) => {
-    if (row.taker_id !== actor.id) throw forbidden('only the volunteer who took the wish marks it done');
     const state = stateOf(row);
+    if (row.taker_id === null) throw wrongState(state, 'done');
+    if (row.taker_id !== actor.id) throw forbidden('only the volunteer who took the wish marks it done');
     if (state === 'done') return;
     if (state !== 'taken') throw wrongState(state, 'done');
     await moveWish(tx, row, { to: 'done', actor, takerId: actor.id, note: input.note }, options.at);
