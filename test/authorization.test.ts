@@ -88,6 +88,23 @@ const allowed: Record<string, { roles: Role[]; self?: boolean }> = {
   getV1VolunteersIdStatement: { roles: ['admin', 'organiser', 'volunteer'], self: true },
   getV1MerchantsIdStatement: { roles: ['admin', 'merchant'] },
   getV1ReportsLedgerExport: { roles: ['admin'] },
+  postV1WishCategories: { roles: ['admin'] },
+  getV1WishCategories: { roles: everyone },
+  getV1WishCategoriesCode: { roles: everyone },
+  patchV1WishCategoriesCode: { roles: ['admin'] },
+  postV1Wishes: { roles: ['admin', 'organiser', 'volunteer'] },
+  getV1Wishes: { roles: ['admin', 'organiser', 'volunteer'] },
+  getV1WishesId: { roles: ['admin', 'organiser', 'volunteer'] },
+  postV1WishesIdTake: { roles: ['volunteer'] },
+  postV1WishesIdAssign: { roles: staff },
+  postV1WishesIdRelease: { roles: ['admin', 'organiser', 'volunteer'] },
+  postV1WishesIdDone: { roles: ['volunteer'] },
+  postV1WishesIdConfirm: { roles: ['admin', 'organiser', 'volunteer'] },
+  postV1WishesIdCancel: { roles: ['admin', 'organiser', 'volunteer'] },
+  postV1VolunteerPosts: { roles: staff },
+  getV1VolunteerPosts: { roles: ['admin', 'organiser', 'volunteer'] },
+  postV1VolunteerPostsIdEnd: { roles: staff },
+  getV1ReportsWishes: { roles: staff },
 };
 
 let app: TestApp;
@@ -116,6 +133,9 @@ beforeAll(async () => {
   });
   const pack = await app.request('POST', '/v1/packs', { token: f.adminToken, body: { merchantId: merchant.id, title: 'matrix pack', points: 10 } });
   tokens.volunteer = await app.token('volunteer', volunteer.id);
+  const wishCategory = await app.request('POST', '/v1/wish-categories', { token: f.adminToken, body: { code: `matrix-${Date.now()}`, name: 'matrix', points: 5 } });
+  const wish = await app.request('POST', '/v1/wishes', { token: f.adminToken, body: { orgUnitId: unit.id, category: wishCategory.body.code, title: 'matrix wish', onBehalfOf: { name: 'r', contact: 'c' } } });
+  const post = await app.request('POST', '/v1/volunteer-posts', { token: f.adminToken, body: { volunteerId: volunteer.id, orgUnitId: unit.id, kind: 'grid_worker' } });
   const claim = await app.request('POST', '/v1/redemptions', { token: tokens.volunteer, body: { packId: pack.body.id } });
   Object.assign(ids, {
     orgUnit: unit.id,
@@ -128,6 +148,9 @@ beforeAll(async () => {
     record: recorded.body.records[0].id,
     pack: pack.body.id,
     redemption: claim.body.id,
+    wishCategory: wishCategory.body.code,
+    wish: wish.body.id,
+    post: post.body.id,
   });
   tokens.admin = f.adminToken;
   tokens.organiser = await app.token('organiser', organiser.id);
@@ -158,6 +181,9 @@ function concrete(path: string): string {
       records: ids.record!,
       packs: ids.pack!,
       redemptions: ids.redemption!,
+      'wish-categories': ids.wishCategory!,
+      wishes: ids.wish!,
+      'volunteer-posts': ids.post!,
     };
     const value = by[segment];
     if (!value) throw new Error(`no fixture for /${segment}/{${param}}`);
