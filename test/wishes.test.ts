@@ -530,6 +530,15 @@ describe('volunteer posts', () => {
     expect((await app.request('POST', '/v1/volunteer-posts', { token: f.adminToken, body })).status).toBe(409);
     const grid = await app.request('POST', '/v1/volunteer-posts', { token: f.adminToken, body: { volunteerId: chief!.id, orgUnitId: n.gridA.id, kind: 'grid_worker' } });
     expect(grid.body.kindName).toBe('网格员');
+    // Volunteer answers, single and listed, show the posts held.
+    const held = [
+      { id: created.body.id, orgUnitId: n.gridA.id, kind: 'building_chief', kindName: '楼栋长' },
+      { id: grid.body.id, orgUnitId: n.gridA.id, kind: 'grid_worker', kindName: '网格员' },
+    ];
+    expect((await app.request('GET', `/v1/volunteers/${chief!.id}`, { token: chief!.token })).body.posts).toEqual(held);
+    const listed = await app.request('GET', `/v1/volunteers?orgUnitId=${n.community.id}`, { token: n.organiserToken });
+    expect(listed.body.items.find((v: { id: string }) => v.id === chief!.id).posts).toEqual(held);
+    expect(listed.body.items.find((v: { id: string }) => v.id === other!.id).posts).toEqual([]);
     const list = await app.request('GET', `/v1/volunteer-posts?orgUnitId=${n.community.id}`, { token: other!.token });
     expect(list.status).toBe(200);
     expect(list.body.items.map((p: { id: string }) => p.id)).toEqual([created.body.id, grid.body.id]);

@@ -1,5 +1,6 @@
 import { z } from '../http/openapi.js';
 import { StatusSchema } from '../orgunits/schemas.js';
+import { HeldPostSchema } from '../wishes/schemas.js';
 
 export const CreateVolunteerBody = z
   .strictObject({
@@ -22,6 +23,7 @@ export const VolunteerSchema = z
     phone: z.string().nullable().optional(),
     status: StatusSchema,
     createdAt: z.string().datetime(),
+    posts: z.array(HeldPostSchema).openapi({ description: 'The posts the volunteer holds now (楼栋长, 单元长, 片长, 网格员): see /v1/volunteer-posts' }),
   })
   .openapi('Volunteer');
 

@@ -9,11 +9,29 @@ import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
+import { heldPosts } from '../wishes/repository.js';
+import { postNames } from '../wishes/schemas.js';
 import { findVolunteer, insertVolunteer, listVolunteers as listRows, setVolunteerStatus, type VolunteerRow } from './repository.js';
 import type { CreateVolunteerInput, Volunteer } from './schemas.js';
 
-export function toVolunteer(row: Selectable<VolunteersTable>): Volunteer {
-  return { id: row.id, name: row.name, orgUnitId: row.org_unit_id, phone: row.phone, status: row.status, createdAt: row.created_at.toISOString() };
+type HeldPost = Awaited<ReturnType<typeof heldPosts>>[number];
+
+export function toVolunteer(row: Selectable<VolunteersTable>, posts: HeldPost[] = []): Volunteer {
+  return {
+    id: row.id,
+    name: row.name,
+    orgUnitId: row.org_unit_id,
+    phone: row.phone,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    posts: posts.map((p) => ({ id: p.id, orgUnitId: p.org_unit_id, kind: p.kind, kindName: postNames[p.kind] })),
+  };
+}
+
+/** Volunteers with the posts they hold, in one query for the whole page. */
+async function withPosts(deps: ServiceDeps, rows: Selectable<VolunteersTable>[]): Promise<Volunteer[]> {
+  const posts = await heldPosts(deps.db, rows.map((r) => r.id));
+  return rows.map((row) => toVolunteer(row, posts.filter((p) => p.volunteer_id === row.id)));
 }
 
 /**
@@ -46,7 +64,8 @@ export async function createVolunteer(deps: ServiceDeps, actor: Actor, input: Cr
 }
 
 export async function getVolunteer(deps: ServiceDeps, actor: Actor, id: string): Promise<Volunteer> {
-  return toVolunteer(await loadVisibleVolunteer(deps, actor, id));
+  const [volunteer] = await withPosts(deps, [await loadVisibleVolunteer(deps, actor, id)]);
+  return volunteer!;
 }
 
 export async function listVolunteers(
@@ -59,7 +78,7 @@ export async function listVolunteers(
   const afterId = decodeIdCursor(query.cursor);
   const rows = await listRows(deps.db, { withinPath, status: query.status, afterId, limit: query.limit });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);
-  return { items: page.items.map(toVolunteer), nextCursor: page.nextCursor };
+  return { items: await withPosts(deps, page.items), nextCursor: page.nextCursor };
 }
 
 /** Deactivation stops the volunteer signing in; its ledger history and balance stay untouched. */
@@ -69,5 +88,6 @@ export async function deactivateVolunteer(deps: ServiceDeps, actor: Actor, id: s
   const row = await setVolunteerStatus(deps.db, id, 'inactive');
   principalDeactivated(id);
   if (!row) throw notFound('volunteer');
-  return toVolunteer(row);
+  const [volunteer] = await withPosts(deps, [row]);
+  return volunteer!;
 }

@@ -8,16 +8,9 @@ import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
 import { findVolunteer } from '../volunteers/repository.js';
 import { endPost as endPostRow, findPost, insertPost, listPosts as listPostRows, type PostRow } from './repository.js';
-import type { PostKind, VolunteerPost } from './schemas.js';
+import { postNames, type PostKind, type VolunteerPost } from './schemas.js';
 import { volunteerPaths } from './scope.js';
 
-/** The posts' names as residents know them. */
-export const postNames: Record<PostKind, string> = {
-  building_chief: '楼栋长',
-  unit_chief: '单元长',
-  block_chief: '片长',
-  grid_worker: '网格员',
-};
 
 function toPost(row: PostRow): VolunteerPost {
   return {

@@ -118,6 +118,18 @@ export async function endPost(db: Db, id: string, by: { role: string; id: string
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** The posts the given volunteers hold now, oldest first. */
+export async function heldPosts(db: Db | Tx, volunteerIds: string[]): Promise<{ id: string; volunteer_id: string; org_unit_id: string; kind: VolunteerPostKind }[]> {
+  if (volunteerIds.length === 0) return [];
+  return db
+    .selectFrom('volunteer_posts')
+    .select(['id', 'volunteer_id', 'org_unit_id', 'kind'])
+    .where('volunteer_id', 'in', volunteerIds)
+    .where('ended_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
 /** The paths of the units where a volunteer holds a post now. */
 export async function postUnitPaths(db: Db | Tx, volunteerId: string): Promise<string[]> {
   const rows = await db

@@ -144,6 +144,19 @@ export const PostKindSchema = z.enum(['building_chief', 'unit_chief', 'block_chi
   description: 'building_chief 楼栋长, unit_chief 单元长, block_chief 片长, grid_worker 网格员',
 });
 
+/** The posts' names as residents know them. */
+export const postNames: Record<z.infer<typeof PostKindSchema>, string> = {
+  building_chief: '楼栋长',
+  unit_chief: '单元长',
+  block_chief: '片长',
+  grid_worker: '网格员',
+};
+
+/** A post as it shows on the volunteer who holds it. */
+export const HeldPostSchema = z
+  .object({ id: z.string().uuid(), orgUnitId: z.string().uuid(), kind: PostKindSchema, kindName: z.string().openapi({ example: '楼栋长' }) })
+  .openapi('HeldPost');
+
 export const CreatePostBody = z
   .strictObject({ volunteerId: z.string().uuid(), orgUnitId: z.string().uuid(), kind: PostKindSchema })
   .openapi('AssignVolunteerPost');
