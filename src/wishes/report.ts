@@ -89,7 +89,7 @@ function figures(row: GroupRow | undefined): WishFigures {
     open: row?.open ?? 0,
     completionRate: share(row?.confirmed ?? 0),
     answeredWithin15Minutes: row?.within_target ?? 0,
-    answeredWithin15MinutesShare: share(row?.within_target ?? 0),
+    shareAnsweredWithin15Minutes: share(row?.within_target ?? 0),
     medianMinutesToAnswer: row?.median_answer ?? null,
     medianMinutesToComplete: row?.median_complete ?? null,
   };
@@ -116,7 +116,7 @@ export async function wishReport(deps: ServiceDeps, actor: Actor, input: { orgUn
   return {
     orgUnitId: input.orgUnitId ?? (actor.role === 'organiser' ? actor.orgUnitId : null),
     period: toPeriod(input.period, bounds, deps.config.PROGRAMME_TIME_ZONE),
-    totals: figures(rows.find((r) => r.kind === 'total')),
+    ...figures(rows.find((r) => r.kind === 'total')),
     byCategory: rows.filter((r) => r.kind === 'category').map((r) => ({ category: r.category_code ?? '', categoryName: r.category_name ?? '', ...figures(r) })),
     byOrgUnit: rows.filter((r) => r.kind === 'orgUnit').map((r) => ({ orgUnitId: r.org_unit_id ?? '', orgUnitName: r.org_unit_name ?? '', ...figures(r) })),
   };
@@ -130,8 +130,9 @@ export interface WishReportLine extends WishFigures {
 }
 
 export function wishReportLines(report: WishReport): WishReportLine[] {
+  const { orgUnitId: _unit, period: _period, byCategory: _categories, byOrgUnit: _units, ...totals } = report;
   return [
-    { group: 'total', key: '', name: '合计', ...report.totals },
+    { group: 'total', key: '', name: '合计', ...totals },
     ...report.byCategory.map(({ category, categoryName, ...f }) => ({ group: 'category' as const, key: category, name: categoryName, ...f })),
     ...report.byOrgUnit.map(({ orgUnitId, orgUnitName, ...f }) => ({ group: 'orgUnit' as const, key: orgUnitId, name: orgUnitName, ...f })),
   ];
@@ -157,7 +158,7 @@ export const wishReportCsv: CsvLayout<WishReport, WishReportLine> = {
     { header: '待接单 open', value: (r) => r.open },
     { header: '完成率% completion rate', value: (r) => percent(r.completionRate) },
     { header: '15分钟内响应 answered within 15 min', value: (r) => r.answeredWithin15Minutes },
-    { header: '15分钟响应率% share within 15 min', value: (r) => percent(r.answeredWithin15MinutesShare) },
+    { header: '15分钟响应率% share within 15 min', value: (r) => percent(r.shareAnsweredWithin15Minutes) },
     { header: '响应用时中位数(分钟) median minutes to answer', value: (r) => oneDecimal(r.medianMinutesToAnswer) },
     { header: '完成用时中位数(分钟) median minutes to complete', value: (r) => oneDecimal(r.medianMinutesToComplete) },
   ],

@@ -203,17 +203,15 @@ export const WishFiguresSchema = z
     open: z.number().int().openapi({ description: 'Still waiting for a volunteer now' }),
     completionRate: rate.openapi({ description: 'confirmed / posted, 0 to 1 (null with nothing posted)' }),
     answeredWithin15Minutes: z.number().int().openapi({ description: 'Wishes first taken within 15 minutes of being posted' }),
-    answeredWithin15MinutesShare: rate.openapi({ description: 'answeredWithin15Minutes / posted, 0 to 1 (null with nothing posted)' }),
+    shareAnsweredWithin15Minutes: rate.openapi({ description: 'answeredWithin15Minutes / posted, 0 to 1 (null with nothing posted)' }),
     medianMinutesToAnswer: minutes.openapi({ description: 'Median minutes from posting to the first take, over the answered wishes (null with none)' }),
     medianMinutesToComplete: minutes.openapi({ description: 'Median minutes from posting to confirmation, over the confirmed wishes (null with none)' }),
   })
   .openapi('WishFigures');
 
-export const WishReportSchema = z
-  .object({
+export const WishReportSchema = WishFiguresSchema.extend({
     orgUnitId: z.string().uuid().nullable(),
     period: PeriodSchema,
-    totals: WishFiguresSchema,
     byCategory: z.array(WishFiguresSchema.extend({ category: z.string(), categoryName: z.string() })).openapi({ description: 'By category, by code' }),
     byOrgUnit: z.array(WishFiguresSchema.extend({ orgUnitId: z.string().uuid(), orgUnitName: z.string() })).openapi({ description: "By the wish's own org unit" }),
   })
