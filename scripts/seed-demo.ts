@@ -37,10 +37,10 @@ import { cancelRedemption, claimPack, redeemToken } from '../src/redemptions/ser
 import { recordSettlement } from '../src/settlements/service.js';
 import { createVolunteer } from '../src/volunteers/service.js';
 import { setWishCategory } from '../src/wishes/categories.js';
-import { assignPost } from '../src/wishes/posts.js';
+import { assignPost } from '../src/posts/service.js';
 import { findCategoryByCode } from '../src/wishes/repository.js';
-import { ancestorPath } from '../src/wishes/scope.js';
-import type { PostKind } from '../src/wishes/schemas.js';
+import { ancestorPath } from '../src/posts/scope.js';
+import type { PostKind } from '../src/posts/schemas.js';
 import { cancelWish, confirmWish, markWishDone, postWish, releaseWish, sweepExpiredWishes, takeWish } from '../src/wishes/service.js';
 
 export interface DemoOptions {

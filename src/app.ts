@@ -11,6 +11,7 @@ import { merchantRoutes } from './merchants/routes.js';
 import { organiserRoutes } from './organisers/routes.js';
 import { orgUnitRoutes } from './orgunits/routes.js';
 import { packRoutes } from './packs/routes.js';
+import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
@@ -49,6 +50,7 @@ export function buildApp(deps: Deps) {
   app.route('/', redemptionRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -1,6 +1,6 @@
 import { z } from '../http/openapi.js';
 import { StatusSchema } from '../orgunits/schemas.js';
-import { HeldPostSchema } from '../wishes/schemas.js';
+import { HeldPostSchema } from '../posts/schemas.js';
 
 export const CreateVolunteerBody = z
   .strictObject({

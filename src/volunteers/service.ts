@@ -9,8 +9,8 @@ import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
-import { heldPosts } from '../wishes/repository.js';
-import { postNames } from '../wishes/schemas.js';
+import { heldPosts } from '../posts/repository.js';
+import { postNames } from '../posts/schemas.js';
 import { findVolunteer, insertVolunteer, listVolunteers as listRows, setVolunteerStatus, type VolunteerRow } from './repository.js';
 import type { CreateVolunteerInput, Volunteer } from './schemas.js';
 

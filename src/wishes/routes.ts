@@ -8,22 +8,18 @@ import { sendReport, wantsCsv } from '../reports/routes.js';
 import { idempotencyScope } from '../ledger/idempotency.js';
 import { IdempotencyHeaders } from '../ledger/routes.js';
 import { getWishCategory, listWishCategories, setWishCategory, updateWishCategory } from './categories.js';
-import { assignPost, endPost, listPosts } from './posts.js';
 import { wishReport, wishReportCsv, wishReportLines } from './report.js';
 import {
   AssignBody,
   CategoryCodeParam,
-  CreatePostBody,
   CreateWishBody,
   CreateWishCategoryBody,
   EmptyBody,
-  ListPostsQuery,
   ListWishCategoriesQuery,
   ListWishesQuery,
   NoteBody,
   ReasonBody,
   UpdateWishCategoryBody,
-  VolunteerPostSchema,
   WishCategorySchema,
   WishReportQuery,
   WishReportSchema,
@@ -183,38 +179,6 @@ const cancel = createRoute({
   responses: { 200: jsonContent(WishSchema, 'Cancelled'), ...errorResponses('forbidden', 'not_found', 'invalid_transition') },
 });
 
-const postTags = ['Volunteer posts'];
-
-const createPost = createRoute({
-  method: 'post',
-  path: '/v1/volunteer-posts',
-  tags: postTags,
-  summary: 'Give a volunteer a post in an org unit: 楼栋长, 单元长, 片长 or 网格员 (admin, organiser in scope)',
-  security: bearerSecurity,
-  request: jsonBody(CreatePostBody),
-  responses: { 201: jsonContent(VolunteerPostSchema, 'The post'), ...errorResponses('forbidden', 'conflict', 'inactive') },
-});
-
-const listPostsRoute = createRoute({
-  method: 'get',
-  path: '/v1/volunteer-posts',
-  tags: postTags,
-  summary: "Volunteer posts held now (admin; organiser's subtree; a volunteer's community)",
-  security: bearerSecurity,
-  request: { query: ListPostsQuery.extend(pageQuery) },
-  responses: { 200: jsonContent(pageOf(VolunteerPostSchema), 'A page of posts'), ...errorResponses('forbidden', 'not_found') },
-});
-
-const endPostRoute = createRoute({
-  method: 'post',
-  path: '/v1/volunteer-posts/{id}/end',
-  tags: postTags,
-  summary: 'End a post (admin, organiser in scope); the record stays',
-  security: bearerSecurity,
-  request: { params: IdParam },
-  responses: { 200: jsonContent(VolunteerPostSchema, 'The ended post'), ...errorResponses('forbidden', 'not_found') },
-});
-
 const report = createRoute({
   method: 'get',
   path: '/v1/reports/wishes',
@@ -277,9 +241,6 @@ export function wishRoutes(deps: ServiceDeps) {
       return c.json(outcome.body, 200);
     })
     .openapi(cancel, async (c) => c.json(await cancelWish(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('json')), 200))
-    .openapi(createPost, async (c) => c.json(await assignPost(deps, c.get('actor'), c.req.valid('json')), 201))
-    .openapi(listPostsRoute, async (c) => c.json(await listPosts(deps, c.get('actor'), c.req.valid('query')), 200))
-    .openapi(endPostRoute, async (c) => c.json(await endPost(deps, c.get('actor'), c.req.valid('param').id), 200))
     .openapi(report, async (c) => {
       const query = c.req.valid('query');
       const doc = await wishReport(deps, c.get('actor'), query);

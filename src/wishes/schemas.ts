@@ -140,55 +140,6 @@ export const ReasonBody = z.strictObject({ reason: note.optional() }).openapi('W
 export const NoteBody = z.strictObject({ note: note.optional().openapi({ example: '已更换水龙头' }) }).openapi('WishNote');
 export const EmptyBody = z.strictObject({}).openapi('Empty');
 
-export const PostKindSchema = z.enum(['building_chief', 'unit_chief', 'block_chief', 'grid_worker']).openapi({
-  description: 'building_chief 楼栋长, unit_chief 单元长, block_chief 片长, grid_worker 网格员',
-});
-
-/** The posts' names as residents know them. */
-export const postNames: Record<z.infer<typeof PostKindSchema>, string> = {
-  building_chief: '楼栋长',
-  unit_chief: '单元长',
-  block_chief: '片长',
-  grid_worker: '网格员',
-};
-
-/** A post as it shows on the volunteer who holds it. */
-export const HeldPostSchema = z
-  .object({ id: z.string().uuid(), orgUnitId: z.string().uuid(), kind: PostKindSchema, kindName: z.string().openapi({ example: '楼栋长' }) })
-  .openapi('HeldPost');
-
-export const CreatePostBody = z
-  .strictObject({ volunteerId: z.string().uuid(), orgUnitId: z.string().uuid(), kind: PostKindSchema })
-  .openapi('AssignVolunteerPost');
-
-export const VolunteerPostSchema = z
-  .object({
-    id: z.string().uuid(),
-    volunteerId: z.string().uuid(),
-    volunteerName: z.string(),
-    orgUnitId: z.string().uuid(),
-    orgUnitName: z.string(),
-    kind: PostKindSchema,
-    kindName: z.string().openapi({ example: '楼栋长' }),
-    active: z.boolean(),
-    assignedAt: z.string().datetime(),
-    assignedBy: actorRef,
-    endedAt: z.string().datetime().nullable(),
-    endedBy: actorRef.nullable(),
-  })
-  .openapi('VolunteerPost');
-
-export const ListPostsQuery = z.object({
-  orgUnitId: z.string().uuid().optional().openapi({ param: { name: 'orgUnitId', in: 'query' }, description: 'Posts in this unit and below' }),
-  volunteerId: z.string().uuid().optional().openapi({ param: { name: 'volunteerId', in: 'query' } }),
-  kind: PostKindSchema.optional().openapi({ param: { name: 'kind', in: 'query' } }),
-  includeEnded: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .openapi({ param: { name: 'includeEnded', in: 'query' }, description: 'Also posts that have ended (default false)' }),
-});
-
 const rate = z.number().min(0).max(1).nullable();
 const minutes = z.number().min(0).nullable();
 
@@ -227,7 +178,5 @@ export type WishCategory = z.infer<typeof WishCategorySchema>;
 export type CreateWishInput = z.infer<typeof CreateWishBody>;
 export type CreateWishCategoryInput = z.infer<typeof CreateWishCategoryBody>;
 export type UpdateWishCategoryInput = z.infer<typeof UpdateWishCategoryBody>;
-export type VolunteerPost = z.infer<typeof VolunteerPostSchema>;
-export type PostKind = z.infer<typeof PostKindSchema>;
 export type WishFigures = z.infer<typeof WishFiguresSchema>;
 export type WishReport = z.infer<typeof WishReportSchema>;

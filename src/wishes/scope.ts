@@ -1,31 +1,11 @@
 import { inScope, type Actor } from '../auth/actor.js';
-import type { Db, Tx } from '../db/database.js';
-import { notFound } from '../errors.js';
-import { findOrgUnit } from '../orgunits/repository.js';
-import { postUnitPaths, type WishRow } from './repository.js';
+import { underAny } from '../posts/scope.js';
+import type { WishRow } from './repository.js';
 
 /**
- * Who may see and do what with a wish. Volunteers work in their community: the ancestor of their
- * own unit at the configured community depth (or their own unit, if that is shallower), plus the
- * subtree of every unit where they hold a post. Organisers work in their subtree; admins everywhere.
+ * Who may see and do what with a wish. Volunteers work in their community and the units of their
+ * posts (posts/scope.ts); organisers in their subtree; admins everywhere.
  */
-
-type Volunteer = Extract<Actor, { role: 'volunteer' }>;
-
-/** The path of the ancestor at `depth` of the unit whose path is given (the path itself if shallower). */
-export function ancestorPath(path: string, depth: number): string {
-  const ids = path.split('/').filter(Boolean);
-  return `/${ids.slice(0, depth).join('/')}/`;
-}
-
-/** The unit paths under which a volunteer sees open wishes and may take them. */
-export async function volunteerPaths(db: Db | Tx, actor: Volunteer, communityDepth: number): Promise<string[]> {
-  const [unit, posts] = await Promise.all([findOrgUnit(db, actor.orgUnitId), postUnitPaths(db, actor.id)]);
-  if (!unit) throw notFound('org unit');
-  return [ancestorPath(unit.path, communityDepth), ...posts];
-}
-
-export const underAny = (path: string, prefixes: string[]) => prefixes.some((p) => path.startsWith(p));
 
 export interface WishAccess {
   /** The wish exists for this caller (anyone else is told 404). */

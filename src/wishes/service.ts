@@ -13,11 +13,12 @@ import { applyLedger, withRetry } from '../ledger/apply.js';
 import { idempotent, type IdempotencyScope } from '../ledger/idempotency.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
 import { findVolunteer } from '../volunteers/repository.js';
+import { holdsPostIn } from '../posts/repository.js';
+import { underAny, volunteerPaths } from '../posts/scope.js';
 import {
   expireDue,
   findCategoryByCode,
   findWish,
-  holdsPostIn,
   insertWish,
   listEvents,
   listWishRows,
@@ -29,7 +30,7 @@ import {
   type WishRow,
 } from './repository.js';
 import { neededByDaysMax, type CreateWishInput, type Wish } from './schemas.js';
-import { accessTo, underAny, volunteerPaths, type WishAccess } from './scope.js';
+import { accessTo, type WishAccess } from './scope.js';
 
 /**
  * Options only scripts pass (the demo programme seeds a past season): `at` stands in for the

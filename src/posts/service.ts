@@ -6,8 +6,7 @@ import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
-import { findVolunteer } from '../volunteers/repository.js';
-import { endPost as endPostRow, findPost, insertPost, listPosts as listPostRows, type PostRow } from './repository.js';
+import { endPost as endPostRow, findPost, findPostVolunteer, insertPost, listPosts as listPostRows, type PostRow } from './repository.js';
 import { postNames, type PostKind, type VolunteerPost } from './schemas.js';
 import { volunteerPaths } from './scope.js';
 
@@ -37,7 +36,7 @@ function toPost(row: PostRow): VolunteerPost {
  */
 export async function assignPost(deps: ServiceDeps, actor: Actor, input: { volunteerId: string; orgUnitId: string; kind: PostKind }): Promise<VolunteerPost> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers assign posts');
-  const volunteer = await findVolunteer(deps.db, input.volunteerId);
+  const volunteer = await findPostVolunteer(deps.db, input.volunteerId);
   if (!volunteer || (actor.role === 'organiser' && !inScope(actor, volunteer.org_path))) throw validationFailed([{ path: 'volunteerId', message: 'no such volunteer in your scope' }]);
   if (volunteer.status !== 'active') throw new DomainError('inactive', 'the volunteer is inactive');
   const unit = await requireActiveOrgUnit(deps, input.orgUnitId, 'orgUnitId');
