@@ -167,8 +167,9 @@ describe('wishes under concurrency', () => {
       );
       ids.push(posted.body.id);
     }
-    const swept = await Promise.all(Array.from({ length: 4 }, () => sweepExpiredWishes(app.deps, 3)));
-    expect(swept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(30);
+    // Four sweepers in slices of three, side by side. (Other test files may sweep the same database
+    // at the same time, so what counts is that each wish expired once, not who expired it.)
+    await Promise.all(Array.from({ length: 4 }, () => sweepExpiredWishes(app.deps, 3)));
     const rows = await sql<{ id: string; status: string; expiries: number }>`
       select w.id, w.status, (select count(*) from wish_events e where e.wish_id = w.id and e.to_status = 'expired')::int as expiries
         from wishes w where w.id = any(${`{${ids.join(',')}}`}::uuid[])`.execute(app.deps.db);

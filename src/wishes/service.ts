@@ -108,7 +108,7 @@ function toWish(row: WishRow, access: WishAccess, events?: EventRow[]): Wish {
  * The volunteer scope a wish decision needs: only for a volunteer with no part in the wish (its
  * poster and taker know it whatever the unit).
  */
-async function scopeFor(deps: ServiceDeps, db: ServiceDeps['db'] | Tx, actor: Actor, row: WishRow): Promise<string[] | undefined> {
+async function scopeFor(deps: ServiceDeps, db: ServiceDeps['db'], actor: Actor, row: WishRow): Promise<string[] | undefined> {
   if (actor.role !== 'volunteer' || row.poster_volunteer_id === actor.id || row.taker_id === actor.id) return undefined;
   return volunteerPaths(db, actor, deps.config.WISH_COMMUNITY_DEPTH);
 }
@@ -263,12 +263,13 @@ async function moveOne(
   act: (tx: Tx, row: WishRow, access: WishAccess) => Promise<void>,
 ): Promise<Replayable<Wish>> {
   if (actor.role === 'merchant') throw forbidden('merchants do not handle wishes');
+  // A volunteer's working area is read before the wish is locked, so the lock is held only for the move.
+  const scope = actor.role === 'volunteer' ? await volunteerPaths(deps.db, actor, deps.config.WISH_COMMUNITY_DEPTH) : undefined;
   const outcome = await withRetry(() =>
     deps.db.transaction().execute((tx) =>
       idempotent(tx, idempotency, async () => {
         const row = await lockWish(tx, id, options.at);
         if (!row) throw notFound('wish');
-        const scope = await scopeFor(deps, tx, actor, row);
         const access = accessTo(actor, row, scope);
         if (!access.visible) throw notFound('wish');
         await act(tx, row, access);
