@@ -621,7 +621,8 @@ describe('expiry', () => {
     const listed = await app.request('GET', `/v1/wishes?orgUnitId=${n.community.id}&status=expired`, { token: n.organiserToken });
     expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([posted.body.id]);
     expect((await app.request('GET', `/v1/wishes?orgUnitId=${n.community.id}&status=open`, { token: n.organiserToken })).body.items).toEqual([]);
-    expect(await sweepExpiredWishes(app.deps)).toBeGreaterThanOrEqual(1);
+    // (Another test file may sweep the same database at the same moment: the outcome is what counts.)
+    await sweepExpiredWishes(app.deps);
     const after = await app.request('GET', `/v1/wishes/${posted.body.id}`, { token: n.organiserToken });
     expect(after.body).toMatchObject({ status: 'expired', version: 2 });
     expect(after.body.history.at(-1)).toMatchObject({ from: 'open', to: 'expired', actor: { role: 'system', id: 'wish-expiry' } });
