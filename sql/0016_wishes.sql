@@ -299,6 +299,12 @@ create constraint trigger wishes_history_written after insert or update on wishe
   deferrable initially deferred for each row execute function wishes_history_written();
 alter table wishes enable always trigger wishes_history_written;
 
+-- Every query in the guards is a lookup by key, into tables (the ledger's above all) that grow to
+-- millions of rows: a plan made while they were nearly empty must never scan them whole.
+alter function wishes_guard() set enable_seqscan = off;
+alter function wish_events_chain() set enable_seqscan = off;
+alter function wishes_history_written() set enable_seqscan = off;
+
 ---------------------------------------------------------------------------------------------------
 -- Wishes by state, for /metrics: 16 counter rows per state, a wish always counted in the same
 -- shard (from its id), so a scrape reads 96 rows however many wishes there are, and concurrent
