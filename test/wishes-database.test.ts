@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuanceAccountId } from '../src/ledger/accounts.js';
 import { createScratchDatabase } from './support/scratch.js';
@@ -143,7 +144,7 @@ describe('the database keeps the wish rules', () => {
     // Only tables the wish guards read and nothing else does in that step: foreign-key checks (on
     // ledger_transactions) and the ledger's own balance check (on ledger_postings, at commit) are
     // not the wishes' to answer for.
-    const seqScans = async (sql: typeof scratch.sql, tables: string[]) =>
+    const seqScans = async (sql: postgres.TransactionSql, tables: string[]) =>
       Number((await sql<{ n: string }[]>`select coalesce(sum(seq_scan), 0)::text as n from pg_stat_xact_user_tables where relname = any(${tables})`)[0]!.n);
     const scans: number[] = [];
     await scratch.sql.begin(async (sql) => {
