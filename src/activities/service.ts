@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { currentRules, findActivityTypeByCode } from '../activitytypes/repository.js';
 import type { Tx } from '../db/database.js';
 import { newId, uuidPattern } from '../db/ids.js';

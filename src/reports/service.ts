@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { loadManagedActivity } from '../activities/service.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound, validationFailed } from '../errors.js';

@@ -1,7 +1,7 @@
 import { principalDeactivated } from '../auth/principals.js';
 import type { Selectable } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { newId } from '../db/ids.js';
 import { openVolunteerAccounts } from '../ledger/accounts.js';
 import type { Status, VolunteersTable } from '../db/types.js';

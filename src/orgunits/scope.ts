@@ -1,7 +1,7 @@
+import type { Actor } from '../auth/actor.js';
 import type { Db, Tx } from '../db/database.js';
 import { notFound } from '../errors.js';
-import { findOrgUnit } from '../orgunits/repository.js';
-import type { Actor } from './actor.js';
+import { findOrgUnit } from './repository.js';
 
 /**
  * The org-unit path prefix a list query must stay inside. An organiser never sees past its own
