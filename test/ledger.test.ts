@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { purgeIdempotencyKeys } from '../src/ledger/idempotency.js';
+import { purgeIdempotencyKeys } from '../src/writes/idempotency.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { Factory } from './support/factories.js';
 import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';

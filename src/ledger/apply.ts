@@ -3,7 +3,6 @@ import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import type { TransactionKind } from '../db/types.js';
 import { DomainError } from '../errors.js';
 import { randomIssuanceAccount, resolveIssuance } from './accounts.js';
-import type { IdempotencyScope } from './idempotency.js';
 
 export interface PostingInput {
   /** An account id, or anyIssuanceAccount to let the ledger pick the issuance shard. */
@@ -11,8 +10,14 @@ export interface PostingInput {
   amount: number;
 }
 
+/** ledger_apply's argument (sql/0002_ledger.sql). */
 export interface LedgerRequest {
-  idempotency?: IdempotencyScope | undefined;
+  /**
+   * The caller's idempotency scope (an IdempotencyScope of writes/idempotency.ts), stored with the
+   * transaction by the same statement. Its shape is spelled out here because the ledger sits below
+   * the write path and imports nothing from it.
+   */
+  idempotency?: { caller: string; key: string; hash: string } | undefined;
   /** Checked in the same round trip: the volunteer exists, is in the organiser's subtree, is active. */
   guard?: { volunteerId: string; scopePath?: string | undefined; requireActive?: boolean } | undefined;
   transaction: {

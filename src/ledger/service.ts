@@ -9,7 +9,7 @@ import { encodeCursor, decodeCursor } from '../http/paging.js';
 import { starLevel } from '../volunteers/stars.js';
 import { withRetry, type LedgerOutcome, type PostingInput } from './apply.js';
 import { anyIssuanceAccount, volunteerAccountId } from './accounts.js';
-import type { IdempotencyScope } from './idempotency.js';
+import type { IdempotencyScope } from '../writes/idempotency.js';
 
 export interface PointsMoved {
   transactionId: string;

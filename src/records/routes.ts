@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ServiceDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
+import { idempotencyScope } from '../writes/idempotency.js';
 import { IdempotencyHeaders } from '../ledger/routes.js';
 import { issueCertificate } from './certificate.js';
 import {

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import QRCode from 'qrcode';
 import type { ServiceDeps } from '../deps.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
+import { idempotencyScope } from '../writes/idempotency.js';
 import { IdempotencyHeaders } from '../ledger/routes.js';
 import { CancelledSchema, ClaimBody, ClaimSchema, RedeemBody, RedeemedSchema, RedemptionSchema } from './schemas.js';
 import { cancelRedemption, claimPack, getRedemption, listVolunteerRedemptions, redeemToken, redemptionTokenFor } from './service.js';

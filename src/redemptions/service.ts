@@ -7,7 +7,7 @@ import { DomainError, forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { heldAccountId, volunteerAccountId } from '../ledger/accounts.js';
 import { applyLedger, withRetry } from '../ledger/apply.js';
-import type { IdempotencyScope } from '../ledger/idempotency.js';
+import type { IdempotencyScope } from '../writes/idempotency.js';
 import {
   findRedemption,
   redeemInDatabase,

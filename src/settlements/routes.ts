@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ServiceDeps } from '../deps.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
+import { idempotencyScope } from '../writes/idempotency.js';
 import { IdempotencyHeaders } from '../ledger/routes.js';
 import { MerchantRedemptionSchema, MerchantRedemptionsQuery, PeriodQuery, RecordSettlementBody, SettlementSchema, SettlementSummarySchema } from './schemas.js';
 import { listMerchantRedemptions, recordSettlement, settlementSummary } from './service.js';

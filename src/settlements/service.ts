@@ -6,7 +6,7 @@ import { DomainError, forbidden, notFound, validationFailed } from '../errors.js
 import { decodeCursor, encodeCursor } from '../http/paging.js';
 import { merchantAccountId, payoutAccountId } from '../ledger/accounts.js';
 import { applyLedger, withRetry } from '../ledger/apply.js';
-import { idempotent, type IdempotencyScope } from '../ledger/idempotency.js';
+import { idempotent, type IdempotencyScope } from '../writes/idempotency.js';
 import { findMerchant } from '../merchants/repository.js';
 import { listRedeemedForMerchant } from '../redemptions/repository.js';
 import type { RecordSettlementInput } from './schemas.js';
