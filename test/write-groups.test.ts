@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRetry } from '../src/ledger/apply.js';
+import { withRetry } from '../src/writes/retry.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
 import { createWriteGroups, GroupItemError } from '../src/ledger/groups.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';

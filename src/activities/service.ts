@@ -8,7 +8,7 @@ import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeCursor, decodeIdCursor, pageFrom } from '../http/paging.js';
-import { withRetry } from '../ledger/apply.js';
+import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
 import {
   findActivity,

@@ -7,7 +7,8 @@ import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { encodeCursor, decodeCursor } from '../http/paging.js';
 import { starLevel } from '../volunteers/stars.js';
-import { withRetry, type LedgerOutcome, type PostingInput } from './apply.js';
+import type { LedgerOutcome, PostingInput } from './apply.js';
+import { withRetry } from '../writes/retry.js';
 import { anyIssuanceAccount, volunteerAccountId } from './accounts.js';
 import type { IdempotencyScope } from '../writes/idempotency.js';
 

@@ -8,7 +8,7 @@ import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed, type FieldError } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
-import { withRetry } from '../ledger/apply.js';
+import { withRetry } from '../writes/retry.js';
 import { idempotent, type IdempotencyScope } from '../writes/idempotency.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
 import { pointsFor } from './points.js';

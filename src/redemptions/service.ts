@@ -6,8 +6,9 @@ import type { Metrics } from '../http/metrics.js';
 import { DomainError, forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { heldAccountId, volunteerAccountId } from '../ledger/accounts.js';
-import { applyLedger, withRetry } from '../ledger/apply.js';
+import { applyLedger } from '../ledger/apply.js';
 import type { IdempotencyScope } from '../writes/idempotency.js';
+import { withRetry } from '../writes/retry.js';
 import {
   findRedemption,
   redeemInDatabase,
