@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRetry } from '../src/writes/retry.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
-import { createWriteGroups, GroupItemError } from '../src/ledger/groups.js';
+import { createWriteGroups, GroupItemError } from '../src/writes/groups.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';
 import { DomainError } from '../src/errors.js';
 import { mapDatabaseError } from '../src/db/errors.js';

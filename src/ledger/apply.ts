@@ -51,8 +51,8 @@ const callLedgerApply = statement<{ r: LedgerOutcome }>('select ledger_apply($1:
  * Appends one balanced transaction through the database's ledger_apply: lock the touched accounts
  * in id order, refuse to take any account but issuance below zero, append the transaction and its
  * hash-chained postings, and update the cached balances, in one statement. Inside a caller's
- * transaction it joins it. A write standing on its own goes through WriteGroups (groups.ts) instead,
- * which commits it together with whatever else arrives at the same moment.
+ * transaction it joins it. A write standing on its own goes through WriteGroups (writes/groups.ts)
+ * instead, which commits it together with whatever else arrives at the same moment.
  */
 export async function applyLedger(db: Db | Tx, request: LedgerRequest): Promise<LedgerOutcome> {
   const [row] = await callLedgerApply(db, JSON.stringify(resolveIssuance(request, randomIssuanceAccount())));

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
-import type { WriteGroups } from '../ledger/groups.js';
+import type { WriteGroups } from '../writes/groups.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -104,7 +104,7 @@ export async function listRedeemedForMerchant(
   return q.execute();
 }
 
-// Goes through the write groups (ledger/groups.ts): committed together with whatever other writes
+// Goes through the write groups (writes/groups.ts): committed together with whatever other writes
 // arrive at the same moment. (Claims go there straight from the service: nothing to convert.)
 
 /**
