@@ -10,7 +10,7 @@ import { starLevel } from '../volunteers/stars.js';
 import type { LedgerOutcome, PostingInput } from './apply.js';
 import { withRetry } from '../writes/retry.js';
 import { anyIssuanceAccount, volunteerAccountId } from './accounts.js';
-import type { IdempotencyScope } from '../writes/idempotency.js';
+import type { IdempotencyScope, Replayable } from '../writes/idempotency.js';
 
 export interface PointsMoved {
   transactionId: string;
@@ -18,11 +18,6 @@ export interface PointsMoved {
   points: number;
   balance: number;
   createdAt: string;
-}
-
-export interface Replayable<T> {
-  body: T;
-  replayed: boolean;
 }
 
 function actorFields(actor: Actor) {

@@ -7,7 +7,7 @@ import { DomainError, forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { heldAccountId, volunteerAccountId } from '../ledger/accounts.js';
 import { applyLedger } from '../ledger/apply.js';
-import type { IdempotencyScope } from '../writes/idempotency.js';
+import type { IdempotencyScope, Replayable } from '../writes/idempotency.js';
 import { withRetry } from '../writes/retry.js';
 import {
   findRedemption,
@@ -22,11 +22,6 @@ import {
 import type { Claim, Redeemed, Redemption } from './schemas.js';
 import { failedAttemptCodes, FailureThrottle } from './throttle.js';
 import { mintRedemptionToken, verifyRedemptionToken } from './token.js';
-
-export interface Replayable<T> {
-  body: T;
-  replayed: boolean;
-}
 
 const systemActor = { actorRole: 'system', actorId: 'expiry-sweeper' } as const;
 
