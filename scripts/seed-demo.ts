@@ -25,7 +25,7 @@ import { buildDeps } from '../src/bootstrap.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { ServiceDeps } from '../src/deps.js';
 import { DomainError } from '../src/errors.js';
-import { awardPoints, getTotals, verifyLedgerRows } from '../src/ledger/service.js';
+import { awardPoints, getTotals, verifyLedgerRows } from '../src/points/service.js';
 import { createLogger } from '../src/logger.js';
 import { createMerchant } from '../src/merchants/service.js';
 import { createOrganiser } from '../src/organisers/service.js';

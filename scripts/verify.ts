@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { ledgerDigestAsOf, verifyLedgerRows } from '../src/ledger/service.js';
+import { ledgerDigestAsOf, verifyLedgerRows } from '../src/points/service.js';
 
 async function run(): Promise<void> {
   const { values } = parseArgs({ options: { 'as-of': { type: 'string' } } });

@@ -7,9 +7,9 @@ import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { encodeCursor, decodeCursor } from '../http/paging.js';
 import { starLevel } from '../volunteers/stars.js';
-import type { LedgerOutcome, PostingInput } from './apply.js';
+import type { LedgerOutcome, PostingInput } from '../ledger/apply.js';
 import { withRetry } from '../writes/retry.js';
-import { anyIssuanceAccount, volunteerAccountId } from './accounts.js';
+import { anyIssuanceAccount, volunteerAccountId } from '../ledger/accounts.js';
 import type { IdempotencyScope, Replayable } from '../writes/idempotency.js';
 
 export interface PointsMoved {

@@ -108,7 +108,7 @@ const digest = createRoute({
   responses: { 200: jsonContent(DigestSchema, 'The digest'), ...errorResponses('forbidden') },
 });
 
-export function ledgerRoutes(deps: ServiceDeps) {
+export function pointRoutes(deps: ServiceDeps) {
   return createRouter()
     .openapi(award, async (c) => {
       const input = c.req.valid('json');
