@@ -11,7 +11,7 @@ import { DomainError } from '../src/errors.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';
 import { createWriteGroups } from '../src/writes/groups.js';
-import { verifyLedgerRows } from '../src/points/service.js';
+import { verifyLedgerRows } from '../src/ledger/verify.js';
 import { credit } from './support/ledger.js';
 
 // The embedded default (PGlite) runs write_group too. Over HTTP its single in-process connection

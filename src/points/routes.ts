@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ServiceDeps } from '../deps.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
+import { ledgerDigest } from '../ledger/digest.js';
+import { verifyLedger } from '../ledger/verify.js';
 import { IdempotencyHeaders, idempotencyErrors, replayHeader, replayedBody, requestIdempotency } from '../writes/replay.js';
 import {
   AdjustmentBody,
@@ -16,7 +18,7 @@ import {
   TransactionSchema,
   VerifySchema,
 } from './schemas.js';
-import { adjustPoints, awardPoints, getBalance, getStatement, getTotals, getTransaction, ledgerDigest, reverseTransaction, verifyLedger } from './service.js';
+import { adjustPoints, awardPoints, getBalance, getStatement, getTotals, getTransaction, reverseTransaction } from './service.js';
 
 const tags = ['Ledger'];
 
