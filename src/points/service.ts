@@ -1,16 +1,14 @@
-import { sql } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
-import { batchLoader, uuidArray } from '../db/batch.js';
-import { newId, uuidPattern } from '../db/ids.js';
-import { statement } from '../db/database.js';
+import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
-import { encodeCursor, decodeCursor } from '../http/paging.js';
-import { starLevel } from '../volunteers/stars.js';
-import type { LedgerOutcome, PostingInput } from '../ledger/apply.js';
-import { withRetry } from '../writes/retry.js';
+import { decodeCursor, encodeCursor } from '../http/paging.js';
 import { anyIssuanceAccount, volunteerAccountId } from '../ledger/accounts.js';
+import type { LedgerOutcome, PostingInput } from '../ledger/apply.js';
+import { starLevel } from '../volunteers/stars.js';
 import type { IdempotencyScope, Replayable } from '../writes/idempotency.js';
+import { withRetry } from '../writes/retry.js';
+import { balancesByKind, countTransactions, findTransaction, recordCreditedBy, statementPage, transactionPostings, volunteerLedger, type VolunteerLedgerRow } from './repository.js';
 
 export interface PointsMoved {
   transactionId: string;
@@ -109,8 +107,7 @@ export async function reverseTransaction(
   if (actor.role !== 'admin') throw forbidden('only admins reverse transactions');
   // Points credited for a service record are corrected through the record, so hours, stars and
   // points stay in step; reversing the award alone would leave the record approved.
-  const owner = await sql<{ record_id: string }>`select record_id from service_record_versions where transaction_id = ${transactionId} limit 1`.execute(deps.db);
-  const recordId = owner.rows[0]?.record_id;
+  const recordId = await recordCreditedBy(deps.db, transactionId);
   if (recordId) {
     throw new DomainError('conflict', `this transaction credits service record ${recordId}; correct the record (POST /v1/records/${recordId}/corrections) instead`, { recordId });
   }
@@ -128,39 +125,6 @@ export async function reverseTransaction(
       createdAt: new Date(outcome.result.createdAt).toISOString(),
     },
   };
-}
-
-interface VolunteerLedgerRow {
-  id: string;
-  path: string;
-  balance: number;
-  earned: number;
-  held: number;
-  service_minutes: number;
-}
-
-// Every balance read and statement page runs it, so it is written once as SQL (see statement()),
-// for a batch of volunteers ($1, a uuid[] literal) at a time.
-const selectVolunteerLedgers = statement<VolunteerLedgerRow>(`
-  select v.id, u.path, a.balance, a.earned, h.balance as held, v.service_minutes
-    from volunteers v
-    join org_units u on u.id = v.org_unit_id
-    join accounts a on a.id = v.id
-    join accounts h on h.id = ledger_account_id('held:' || v.id)
-   where v.id = any($1::text::uuid[])`);
-
-/** One loader per database: reads of volunteers' balances asked for in the same moment share a query. */
-const volunteerLedgerLoaders = new WeakMap<object, (id: string) => Promise<VolunteerLedgerRow | undefined>>();
-
-async function volunteerLedger(db: ServiceDeps['db'], volunteerId: string): Promise<VolunteerLedgerRow | undefined> {
-  // A malformed id would fail the whole batch's query, so it is simply not found.
-  if (!uuidPattern.test(volunteerId)) return undefined;
-  let load = volunteerLedgerLoaders.get(db);
-  if (!load) {
-    load = batchLoader<VolunteerLedgerRow>(async (ids) => new Map((await selectVolunteerLedgers(db, uuidArray(ids))).map((row) => [row.id, row])));
-    volunteerLedgerLoaders.set(db, load);
-  }
-  return load(volunteerId.toLowerCase());
 }
 
 /**
@@ -199,15 +163,7 @@ export async function getStatement(deps: ServiceDeps, actor: Actor, volunteerId:
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw validationFailed([{ path: 'cursor', message: 'not a cursor this endpoint issued' }]);
     before = seq;
   }
-  let q = deps.db
-    .selectFrom('ledger_postings as p')
-    .innerJoin('ledger_transactions as t', 't.id', 'p.transaction_id')
-    .select(['p.seq', 'p.transaction_id', 't.kind', 'p.amount', 'p.balance_after', 't.memo', 't.reference', 't.reverses_id', 't.created_at'])
-    .where('p.account_id', '=', volunteerAccountId(volunteerId))
-    .orderBy('p.seq', 'desc')
-    .limit(query.limit + 1);
-  if (before !== undefined) q = q.where('p.seq', '<', before);
-  const rows = await q.execute();
+  const rows = await statementPage(deps.db, volunteerAccountId(volunteerId), { before, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
@@ -228,21 +184,9 @@ export async function getStatement(deps: ServiceDeps, actor: Actor, volunteerId:
 /** One transaction with its postings (admin). */
 export async function getTransaction(deps: ServiceDeps, actor: Actor, id: string) {
   if (actor.role !== 'admin') throw forbidden('only admins read raw transactions');
-  const tx = await deps.db
-    .selectFrom('ledger_transactions as t')
-    .leftJoin('ledger_transactions as r', 'r.reverses_id', 't.id')
-    .selectAll('t')
-    .select('r.id as reversed_by')
-    .where('t.id', '=', id)
-    .executeTakeFirst();
+  const tx = await findTransaction(deps.db, id);
   if (!tx) throw notFound('transaction');
-  const postings = await deps.db
-    .selectFrom('ledger_postings as p')
-    .innerJoin('accounts as a', 'a.id', 'p.account_id')
-    .select(['p.account_id', 'a.kind', 'a.owner_id', 'p.amount', 'p.balance_after'])
-    .where('p.transaction_id', '=', id)
-    .orderBy('p.id')
-    .execute();
+  const postings = await transactionPostings(deps.db, id);
   return {
     id: tx.id,
     kind: tx.kind,
@@ -260,14 +204,10 @@ export async function getTransaction(deps: ServiceDeps, actor: Actor, id: string
 /** The programme's position, from the cached balances: what it issued, what it owes, to whom. */
 export async function getTotals(deps: ServiceDeps, actor: Actor) {
   if (actor.role !== 'admin') throw forbidden('only admins read programme totals');
-  const rows = await deps.db
-    .selectFrom('accounts')
-    .select(['kind', sql<number>`coalesce(sum(balance), 0)::bigint`.as('total'), sql<number>`count(*)::bigint`.as('count')])
-    .groupBy('kind')
-    .execute();
+  const rows = await balancesByKind(deps.db);
   const by = (kind: string) => rows.find((r) => r.kind === kind);
   const total = (kind: string) => by(kind)?.total ?? 0;
-  const transactions = await sql<{ n: number }>`select count(*)::bigint as n from ledger_transactions`.execute(deps.db);
+  const transactions = await countTransactions(deps.db);
   return {
     issued: -total('issuance'),
     spendable: total('volunteer'),
@@ -278,6 +218,6 @@ export async function getTotals(deps: ServiceDeps, actor: Actor) {
     settled: total('payout'),
     sumOfBalances: rows.reduce((sum, r) => sum + r.total, 0),
     volunteers: by('volunteer')?.count ?? 0,
-    transactions: transactions.rows[0]?.n ?? 0,
+    transactions,
   };
 }
