@@ -33,7 +33,7 @@ import { createOrganiser } from '../src/organisers/service.js';
 import { findOrgUnit } from '../src/orgunits/repository.js';
 import { createOrgUnit } from '../src/orgunits/service.js';
 import { createPack } from '../src/packs/service.js';
-import { checkIn, checkOut, recordBatch } from '../src/records/service.js';
+import { checkIn, checkOut, recordBatch } from '../src/records/entry.js';
 import { cancelRedemption, claimPack, redeemToken } from '../src/redemptions/service.js';
 import { recordSettlement } from '../src/settlements/service.js';
 import { createVolunteer } from '../src/volunteers/service.js';

@@ -15,7 +15,9 @@ import {
   ListRecordsQuery,
   ServiceRecordSchema,
 } from './schemas.js';
-import { checkIn, checkOut, correctRecord, decideMany, decideOne, getRecord, listActivityRecords, listVolunteerRecords, recordBatch } from './service.js';
+import { correctRecord, decideMany, decideOne } from './decisions.js';
+import { checkIn, checkOut, recordBatch } from './entry.js';
+import { getRecord, listActivityRecords, listVolunteerRecords } from './service.js';
 
 const tags = ['Service records'];
 const OptionalIdempotency = optionalIdempotencyHeaders('Optional here: deciding a record twice the same way already changes nothing');
