@@ -1,23 +1,17 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pointsFor } from '../src/records/points.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound, key } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  // Low star thresholds (hours) so a test can reach stars with a few records.
-  app = await startTestApp({ DB_POOL_MAX: '20', STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '五里堆街道志愿服务' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+// Low star thresholds (hours) so a test can reach stars with a few records.
+useTestApp({ env: { DB_POOL_MAX: '20', STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '五里堆街道志愿服务' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 const hour = 3_600_000;
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, expectLedgerSound } from './support/ledger.js';
+import type { Factory } from './support/factories.js';
+import { award } from './support/ledger.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
@@ -11,15 +12,7 @@ let f: Factory;
 // Every caller gets a definite answer: no rate limiting, and requests wait for a connection rather than 503.
 const raceEnv = { RATE_LIMIT_PER_SECOND: '0', DB_ACQUIRE_TIMEOUT_MS: '60000', DB_POOL_MAX: '20' };
 
-beforeAll(async () => {
-  app = await startTestApp(raceEnv);
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await f.expectPacksSound();
-  await app?.close();
-});
+useTestApp({ env: raceEnv, ledgerSound: true, packsSound: true }, (started) => ({ app, f } = started));
 
 async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];

@@ -2,21 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, balanceOf, key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await f.expectPacksSound();
-  await app?.close();
-});
+useTestApp({ ledgerSound: true, packsSound: true }, (started) => ({ app, f } = started));
 
 /** A volunteer with points, a merchant and a pack: the cast of most tests here. */
 async function scene(options: { points?: number; pack?: Parameters<Factory['pack']>[1] } = {}) {

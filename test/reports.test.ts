@@ -1,23 +1,17 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { csvField, csvLine } from '../src/reports/csv.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, expectLedgerSound, key } from './support/ledger.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  // Low star thresholds (hours) so a statement can show a star with a few records.
-  app = await startTestApp({ STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '岳塘区志愿服务积分' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+// Low star thresholds (hours) so a statement can show a star with a few records.
+useTestApp({ env: { STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '岳塘区志愿服务积分' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 const hour = 3_600_000;
 const get = (path: string, token = f.adminToken, headers: Record<string, string> = {}) => app.request('GET', path, { token, headers });
