@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import type { Factory } from './support/factories.js';
-import { award } from './support/ledger.js';
+import { award, ledgerKinds } from './support/ledger.js';
 import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
@@ -36,12 +36,6 @@ const tally = (statuses: { status: number; body: { code?: string } }[]) => {
   return out;
 };
 
-/** What the ledger says happened to a claim: its transactions by kind. */
-async function ledgerKinds(redemptionId: string): Promise<string[]> {
-  const rows = await sql<{ kind: string }>`select kind from ledger_transactions where reference = ${redemptionId} order by created_at`.execute(app.deps.db);
-  return rows.rows.map((r) => r.kind);
-}
-
 async function redemptionStatus(id: string): Promise<string> {
   const row = await app.deps.db.selectFrom('redemptions').select('status').where('id', '=', id).executeTakeFirstOrThrow();
   return row.status;
@@ -52,7 +46,7 @@ async function expectOneOutcome(id: string, allowed: string[]) {
   const status = await redemptionStatus(id);
   expect(allowed).toContain(status);
   const expected = { redeemed: ['reserve', 'settle'], cancelled: ['reserve', 'release'], expired: ['reserve', 'release'], issued: ['reserve'] }[status];
-  expect(await ledgerKinds(id)).toEqual(expected);
+  expect(await ledgerKinds(app, id)).toEqual(expected);
   return status;
 }
 
@@ -73,7 +67,7 @@ describe('races', () => {
     expect(tally(fromShop)).toEqual({ 200: 150 });
     expect(new Set(fromShop.map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(tally(fromOthers)).toEqual({ '403 token_wrong_merchant': 50 });
-    expect(await ledgerKinds(claim.body.id)).toEqual(['reserve', 'settle']);
+    expect(await ledgerKinds(app, claim.body.id)).toEqual(['reserve', 'settle']);
     const balance = await app.request('GET', `/v1/volunteers/${v.id}/balance`, { token: f.adminToken });
     expect(balance.body).toMatchObject({ balance: 70, held: 0 });
     const owed = await app.request('GET', `/v1/merchants/${shop.id}/settlement`, { token: shopToken });
