@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { WriteGroups } from '../writes/groups.js';
+import type { IdempotencyScope } from '../writes/idempotency.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -118,7 +119,7 @@ export async function listRedeemedForMerchant(
 
 /** What redemption_claim is asked to do (sql/0010_packs_and_redemptions.sql). */
 export type ClaimRequest = {
-  idempotency: { caller: string; key: string; hash: string } | null;
+  idempotency: IdempotencyScope | null;
   redemption: { id: string; packId: string; merchantId: string; volunteerId: string; points: number; issuedAt: string; expiresAt: string; token: string; kid: string };
   /** The star thresholds in minutes, for the pack's minimum star level. */
   starMinutes: number[];
