@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor.js';
-import type { Db, Tx } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import { notFound } from '../errors.js';
 import { findOrgUnit } from './repository.js';
 
@@ -19,9 +19,4 @@ export async function subtreeFilter(db: Db, actor: Actor, orgUnitId: string | un
     if (!path.startsWith(actor.orgPath)) throw notFound('org unit');
   }
   return path;
-}
-
-/** The materialised path of the unit a person belongs to. */
-export async function orgPathOf(db: Db | Tx, orgUnitId: string): Promise<string | undefined> {
-  return (await findOrgUnit(db, orgUnitId))?.path;
 }
