@@ -1,22 +1,15 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postWish as postWishVerb, sweepExpiredWishes } from '../src/wishes/service.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound, key } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { key } from './support/ledger.js';
 import { category, move, moveOk, neighbourhood, postWish } from './support/wishes.js';
 
 let app: TestApp;
 let f: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp({ DB_POOL_MAX: '20', WISH_POST_HOLDER_MINUTES: '0' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ env: { DB_POOL_MAX: '20', WISH_POST_HOLDER_MINUTES: '0' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 async function volunteersIn(unitId: string, count: number) {
   const out: { id: string; token: string }[] = [];

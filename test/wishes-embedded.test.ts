@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound } from './support/ledger.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 import { category, move, moveOk, neighbourhood, postWish } from './support/wishes.js';
 
 /**
@@ -11,19 +11,11 @@ import { category, move, moveOk, neighbourhood, postWish } from './support/wishe
 
 let app: TestApp;
 let f: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp({ DATABASE_URL: '', MIGRATE_ON_START: 'true' });
-  expect(app.deps.database.kind).toBe('pglite');
-  f = await Factory.create(app);
-}, 120_000);
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ env: { DATABASE_URL: '', MIGRATE_ON_START: 'true' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 describe('wishes on embedded PostgreSQL', () => {
   it('post → take → done → confirm → the statement shows the award with the wish as reference', async () => {
+    expect(app.deps.database.kind).toBe('pglite');
     const n = await neighbourhood(app, f, 3);
     const c = await category(app, f, 25, '上门维修');
     const [poster, taker, bystander] = n.volunteers;

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../src/auth/actor.js';
 import { findOrgUnit } from '../src/orgunits/repository.js';
 import { cancelWish, confirmWish, markWishDone, postWish, releaseWish, sweepExpiredWishes, takeWish } from '../src/wishes/service.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 import { category, neighbourhood } from './support/wishes.js';
 
 /**
@@ -14,15 +14,7 @@ import { category, neighbourhood } from './support/wishes.js';
 
 let app: TestApp;
 let f: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp({ PROGRAMME_TIME_ZONE: 'Asia/Shanghai' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ env: { PROGRAMME_TIME_ZONE: 'Asia/Shanghai' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 const minute = 60_000;
 

@@ -2,29 +2,22 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { buildDeps } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { sweepExpiredWishes, takeWish } from '../src/wishes/service.js';
 import { postWish as postWishVerb } from '../src/wishes/service.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound, key } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { key } from './support/ledger.js';
 import { category, move, moveOk, neighbourhood, postWish } from './support/wishes.js';
 
 let app: TestApp;
 let f: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp({ WISH_POST_HOLDER_MINUTES: '5' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ env: { WISH_POST_HOLDER_MINUTES: '5' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 const minute = 60_000;
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();

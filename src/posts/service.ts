@@ -1,5 +1,5 @@
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { sqlState } from '../db/errors.js';
 import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';

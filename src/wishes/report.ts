@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import type { Db } from '../db/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden } from '../errors.js';
 import type { CsvLayout } from '../reports/csv.js';
-import { periodBounds } from '../reports/repository.js';
+import { periodBounds } from '../reports/repository/periods.js';
 import type { Period, PeriodKind } from '../reports/schemas.js';
 import type { WishFigures, WishReport } from './schemas.js';
 

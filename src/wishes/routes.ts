@@ -1,12 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { ServiceDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
 import { inHand } from '../reports/csv.js';
 import { sendReport, wantsCsv } from '../reports/routes.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
-import { IdempotencyHeaders } from '../ledger/routes.js';
+import { idempotencyErrors, optionalIdempotencyHeaders, replayedBody, replayHeader, requestIdempotency } from '../writes/replay.js';
 import { getWishCategory, listWishCategories, setWishCategory, updateWishCategory } from './categories.js';
 import { wishReport, wishReportCsv, wishReportLines } from './report.js';
 import {
@@ -28,11 +27,7 @@ import {
 import { assignWish, cancelWish, confirmWish, getWish, listWishes, markWishDone, postWish, releaseWish, takeWish } from './service.js';
 
 const wishTags = ['Wishes'];
-const replayHeader = { 'Idempotent-Replayed': { description: 'Present and "true" when this is the stored response of an earlier identical request', schema: { type: 'string' as const } } };
-const idemErrors = ['idempotency_key_reused', 'idempotency_in_progress'] as const;
-const OptionalIdempotency = IdempotencyHeaders.extend({
-  'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].openapi({ description: 'Optional: a retry with the same key and body gets the stored answer' }),
-});
+const OptionalIdempotency = optionalIdempotencyHeaders('Optional: a retry with the same key and body gets the stored answer');
 /** A JSON body a move may carry, or none at all. */
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: false } });
 
@@ -89,7 +84,7 @@ const create = createRoute({
   request: { ...jsonBody(CreateWishBody), headers: OptionalIdempotency },
   responses: {
     201: { ...jsonContent(WishSchema, 'The wish, open (or the replay of an identical earlier request)'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'inactive', ...idemErrors),
+    ...errorResponses('forbidden', 'not_found', 'inactive', ...idempotencyErrors),
   },
 });
 
@@ -165,7 +160,7 @@ const confirm = createRoute({
   request: { params: IdParam, ...optionalBody(NoteBody), headers: OptionalIdempotency },
   responses: {
     200: { ...jsonContent(WishSchema, 'Confirmed, with its award (confirming again answers the same and awards nothing more)'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'invalid_transition', 'inactive', ...idemErrors),
+    ...errorResponses('forbidden', 'not_found', 'invalid_transition', 'inactive', ...idempotencyErrors),
   },
 });
 
@@ -208,7 +203,6 @@ const emptyJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 export function wishRoutes(deps: ServiceDeps) {
-  const key = (c: Context<AppEnv>) => c.req.header('idempotency-key');
   const router = createRouter();
   router.use('/v1/wishes/:id/*', emptyJsonBody);
   return router
@@ -221,10 +215,7 @@ export function wishRoutes(deps: ServiceDeps) {
     .openapi(updateCategory, async (c) => c.json(await updateWishCategory(deps, c.get('actor'), c.req.valid('param').code, c.req.valid('json')), 200))
     .openapi(create, async (c) => {
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      const outcome = await postWish(deps, actor, input, idempotencyScope(actor, key(c), 'post-wish', input, false));
-      if (outcome.replayed) c.header('idempotent-replayed', 'true');
-      return c.json(outcome.body, 201);
+      return c.json(replayedBody(c, await postWish(deps, c.get('actor'), input, requestIdempotency(c, 'post-wish', input, false))), 201);
     })
     .openapi(list, async (c) => c.json(await listWishes(deps, c.get('actor'), c.req.valid('query')), 200))
     .openapi(read, async (c) => c.json(await getWish(deps, c.get('actor'), c.req.valid('param').id), 200))
@@ -235,10 +226,7 @@ export function wishRoutes(deps: ServiceDeps) {
     .openapi(confirm, async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      const outcome = await confirmWish(deps, actor, id, input, idempotencyScope(actor, key(c), `confirm-wish:${id}`, input, false));
-      if (outcome.replayed) c.header('idempotent-replayed', 'true');
-      return c.json(outcome.body, 200);
+      return c.json(replayedBody(c, await confirmWish(deps, c.get('actor'), id, input, requestIdempotency(c, `confirm-wish:${id}`, input, false))), 200);
     })
     .openapi(cancel, async (c) => c.json(await cancelWish(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('json')), 200))
     .openapi(report, async (c) => {

@@ -1,5 +1,5 @@
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import type { Tx } from '../db/database.js';
 import { constraintName, sqlState } from '../db/errors.js';
 import { newId } from '../db/ids.js';
@@ -9,10 +9,11 @@ import { DomainError, forbidden, notFound, validationFailed } from '../errors.js
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import type { Metrics } from '../http/metrics.js';
 import { anyIssuanceAccount, volunteerAccountId } from '../ledger/accounts.js';
-import { applyLedger, withRetry } from '../ledger/apply.js';
-import { idempotent, type IdempotencyScope } from '../ledger/idempotency.js';
+import { applyLedger } from '../ledger/apply.js';
+import { idempotent, type IdempotencyScope, type Replayable } from '../writes/idempotency.js';
+import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
-import { findVolunteer } from '../volunteers/repository.js';
+import { findPerson } from '../people/repository.js';
 import { holdsPostIn } from '../posts/repository.js';
 import { underAny, volunteerPaths } from '../posts/scope.js';
 import {
@@ -38,11 +39,6 @@ import { accessTo, type WishAccess } from './scope.js';
  */
 export interface WishClock {
   at?: Date | undefined;
-}
-
-export interface Replayable<T> {
-  body: T;
-  replayed: boolean;
 }
 
 /** A wish's state as it reads now: an open wish past its neededBy reads as expired before the sweeper gets to it. */
@@ -316,7 +312,7 @@ export async function takeWish(deps: ServiceDeps, actor: Actor, id: string, opti
 export async function assignWish(deps: ServiceDeps, actor: Actor, id: string, input: { volunteerId: string }, options: WishClock = {}): Promise<Wish> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only organisers and admins assign wishes');
   const outcome = await moveOne(deps, actor, id, options, undefined, async (tx, row) => {
-    const volunteer = await findVolunteer(tx, input.volunteerId);
+    const volunteer = await findPerson(tx, 'volunteers', input.volunteerId);
     if (!volunteer || (actor.role === 'organiser' && !inScope(actor, volunteer.org_path))) throw validationFailed([{ path: 'volunteerId', message: 'no such volunteer in your scope' }]);
     if (volunteer.status !== 'active') throw new DomainError('inactive', 'the volunteer is inactive');
     if (row.poster_volunteer_id === volunteer.id) throw validationFailed([{ path: 'volunteerId', message: 'the volunteer posted this wish' }]);
