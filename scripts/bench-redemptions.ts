@@ -32,7 +32,7 @@ import { buildApp } from '../src/app.js';
 import { buildDeps } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { verifyLedgerRows } from '../src/ledger/service.js';
+import { verifyLedgerRows } from '../src/ledger/verify.js';
 
 const serverUrl = process.env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { ledgerDigestAsOf, verifyLedgerRows } from '../src/ledger/service.js';
+import { ledgerDigestAsOf } from '../src/ledger/digest.js';
+import { verifyLedgerRows } from '../src/ledger/verify.js';
 
 async function run(): Promise<void> {
   const { values } = parseArgs({ options: { 'as-of': { type: 'string' } } });

@@ -6,11 +6,11 @@ import { authenticate, rateLimit, readJsonBody, requestContext } from './http/mi
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
-import { ledgerRoutes } from './ledger/routes.js';
 import { merchantRoutes } from './merchants/routes.js';
 import { organiserRoutes } from './organisers/routes.js';
 import { orgUnitRoutes } from './orgunits/routes.js';
 import { packRoutes } from './packs/routes.js';
+import { pointRoutes } from './points/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
@@ -40,7 +40,7 @@ export function buildApp(deps: Deps) {
   app.route('/', organiserRoutes(deps));
   app.route('/', volunteerRoutes(deps));
   app.route('/', merchantRoutes(deps));
-  app.route('/', ledgerRoutes(deps));
+  app.route('/', pointRoutes(deps));
   app.route('/', activityTypeRoutes(deps));
   app.route('/', activityRoutes(deps));
   app.route('/', recordRoutes(deps));

@@ -5,7 +5,7 @@ import type { Deps } from './deps.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { createPrincipalResolver } from './auth/principals.js';
-import { createWriteGroups } from './ledger/groups.js';
+import { createWriteGroups } from './writes/groups.js';
 import { createAccessTokens, loadAccessKeyRing } from './tokens/access.js';
 import { loadDocumentKeys } from './tokens/signing.js';
 

@@ -5,7 +5,7 @@ import type { Logger } from './logger.js';
 import type { PrincipalResolver } from './auth/principals.js';
 import type { AccessTokens } from './tokens/access.js';
 import type { DocumentKeys } from './tokens/signing.js';
-import type { WriteGroups } from './ledger/groups.js';
+import type { WriteGroups } from './writes/groups.js';
 
 /** Run-time state shared by the app and the process that serves it. */
 export interface Lifecycle {

@@ -1,5 +1,5 @@
 import type { Deps } from './deps.js';
-import { purgeIdempotencyKeys } from './ledger/idempotency.js';
+import { purgeIdempotencyKeys } from './writes/idempotency.js';
 
 /** How often expired idempotency records are purged. */
 export const idempotencyPurgeIntervalMs = 60 * 60 * 1000;

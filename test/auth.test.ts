@@ -1,16 +1,13 @@
 import { decodeJwt, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => app?.close());
+useTestApp({}, (started) => ({ app, f } = started));
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,8 +1,9 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
 import { award, key } from './support/ledger.js';
+import { useTestApp } from './support/setup.js';
 
 /**
  * The authorization matrix, generated from the OpenAPI document: every /v1 operation is called
@@ -96,9 +97,9 @@ let doc: any;
 const tokens = {} as Record<Role | 'otherVolunteer' | 'expired', string>;
 const ids: Record<string, string> = {};
 
+useTestApp({}, (started) => ({ app, f } = started));
+
 beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
   doc = (await app.request('GET', '/openapi.json')).body;
   // A small world of real resources, so refusals are about who asks, not about missing ids.
   const unit = await f.orgUnit();
@@ -142,7 +143,6 @@ beforeAll(async () => {
     .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
     .sign(signing.key);
 });
-afterAll(async () => app?.close());
 
 /** Fills a path template with the id of the resource its segment names. */
 function concrete(path: string): string {

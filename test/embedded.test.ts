@@ -190,6 +190,11 @@ describe('the real entry point', () => {
     const volunteerAgain = await call(second, 'GET', `/v1/volunteers/${volunteer.body.id}`, token);
     expect(volunteerAgain.status, JSON.stringify(volunteerAgain.body)).toBe(200);
     expect(volunteerAgain.body).toMatchObject({ id: volunteer.body.id, name: 'embedded volunteer', orgUnitId: unit.body.id });
+    // People's list and deactivation (people/repository.ts) on PGlite too.
+    const listed = await call(second, 'GET', `/v1/volunteers?orgUnitId=${unit.body.id}&status=active`, token);
+    expect(listed.body.items.map((v: { id: string }) => v.id)).toEqual([volunteer.body.id]);
+    const deactivated = await call(second, 'POST', `/v1/volunteers/${volunteer.body.id}/deactivate`, token);
+    expect(deactivated.body).toMatchObject({ id: volunteer.body.id, status: 'inactive' });
 
     expect(await stop(second)).toMatchObject({ code: 0, signal: null });
   });

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound } from './support/ledger.js';
-import { createScratchDatabase } from './support/scratch.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 
 /**
  * Hostile input: drives every operation in the OpenAPI document with generated invalid and edge-case
@@ -16,19 +15,11 @@ import { createScratchDatabase } from './support/scratch.js';
 let app: TestApp;
 let f: Factory;
 let doc: any;
-// A database of its own, so that "nothing was written" is not blurred by other test files' writes.
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 
+// A database of its own, so that "nothing was written" is not blurred by other test files' writes.
+useTestApp({ env: { BODY_LIMIT_BYTES: '65536' }, scratch: true, ledgerSound: true }, (started) => ({ app, f } = started));
 beforeAll(async () => {
-  scratch = await createScratchDatabase();
-  app = await startTestApp({ BODY_LIMIT_BYTES: '65536', DATABASE_URL: scratch.url });
-  f = await Factory.create(app);
   doc = (await app.request('GET', '/openapi.json')).body;
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-  await scratch?.drop();
 });
 
 let seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp({ BODY_LIMIT_BYTES: '2048' });
-  f = await Factory.create(app);
-});
-afterAll(async () => app?.close());
+useTestApp({ env: { BODY_LIMIT_BYTES: '2048' } }, (started) => ({ app, f } = started));
 
 describe('HTTP basics', () => {
   it('echoes a caller-supplied request id and mints one otherwise', async () => {

@@ -1,21 +1,15 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, balanceOf, key } from './support/ledger.js';
 import { createScratchDatabase } from './support/scratch.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp({ DB_POOL_MAX: '20' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ env: { DB_POOL_MAX: '20' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 interface DebitOutcome {
   successes: number;

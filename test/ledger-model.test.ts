@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound, key } from './support/ledger.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { key } from './support/ledger.js';
 
 /**
  * Model-based property test: random sequences of awards, adjustments, reversals, retries and key
@@ -14,14 +15,7 @@ import { expectLedgerSound, key } from './support/ledger.js';
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ ledgerSound: true }, (started) => ({ app, f } = started));
 
 interface Posted {
   transactionId: string;

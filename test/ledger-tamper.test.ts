@@ -1,25 +1,19 @@
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
 import { Factory } from './support/factories.js';
 import { award, key } from './support/ledger.js';
 import { createScratchDatabase } from './support/scratch.js';
+import { useTestApp } from './support/setup.js';
 
-// These tests alter ledger rows behind the triggers' back, so they run on a database of their own.
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let app: TestApp;
 let f: Factory;
 let sql: postgres.Sql;
 
-beforeAll(async () => {
-  scratch = await createScratchDatabase();
-  sql = scratch.sql;
-  app = await startTestApp({ DATABASE_URL: scratch.url });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await app?.close();
-  await scratch?.drop();
+// These tests alter ledger rows behind the triggers' back, so they run on a database of their own.
+useTestApp({ scratch: true }, (started) => {
+  ({ app, f } = started);
+  sql = started.scratch!.sql;
 });
 
 async function expectRefused(statement: string) {

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { purgeIdempotencyKeys } from '../src/ledger/idempotency.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+import { purgeIdempotencyKeys } from '../src/writes/idempotency.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, balanceOf, key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+useTestApp({ ledgerSound: true }, (started) => ({ app, f } = started));
 
 async function volunteer() {
   const unit = await f.orgUnit();

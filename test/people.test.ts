@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => app?.close());
+useTestApp({}, (started) => ({ app, f } = started));
 
 describe('org units', () => {
   it('creates a tree and reads it back', async () => {

@@ -1,59 +1,25 @@
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pointsFor } from '../src/records/points.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { expectLedgerSound, key } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { key } from './support/ledger.js';
+import { at, hour, recordHelpers, type Row } from './support/records.js';
+import { useTestApp } from './support/setup.js';
+
+/**
+ * Service records as they are entered and decided: point rules, bulk entry, check-in and check-out,
+ * approval and rejection. Corrections, a volunteer's history and certificates are in
+ * records-history.test.ts.
+ */
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  // Low star thresholds (hours) so a test can reach stars with a few records.
-  app = await startTestApp({ DB_POOL_MAX: '20', STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '五里堆街道志愿服务' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+// Low star thresholds (hours) so a test can reach stars with a few records.
+useTestApp({ env: { DB_POOL_MAX: '20', STAR_THRESHOLDS_HOURS: '1,2,3,4,5', PROGRAMME_NAME: '五里堆街道志愿服务' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
-const hour = 3_600_000;
-const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
-type Row = { volunteerId: string; minutes: number; units?: number };
-
-const record = (activityId: string, records: Row[], token = f.adminToken, idempotencyKey: string | null = key()) =>
-  app.request('POST', `/v1/activities/${activityId}/records`, { token, body: { records }, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
-
-async function balance(volunteerId: string) {
-  const res = await app.request('GET', `/v1/volunteers/${volunteerId}/balance`, { token: f.adminToken });
-  expect(res.status).toBe(200);
-  return res.body as { balance: number; serviceMinutes: number; starLevel: number; lifetimeEarned: number };
-}
-
-async function volunteers(unitId: string, n: number) {
-  const out: { id: string; name: string }[] = [];
-  for (let i = 0; i < n; i += 25) out.push(...(await Promise.all(Array.from({ length: Math.min(25, n - i) }, () => f.volunteer(unitId)))));
-  return out;
-}
-
-/** An activity that is running now, so volunteers can check in. */
-async function running(unitId: string, rule: { kind: 'per_hour' | 'per_unit' | 'fixed'; points: number }) {
-  const type = await f.activityType(rule);
-  const activity = await f.activity(unitId, type.code);
-  const code = (await app.request('GET', `/v1/activities/${activity.id}/check-in-code`, { token: f.adminToken })).body.code as string;
-  return { activity, code, type };
-}
-
-async function checkedOut(activityId: string, code: string, volunteerId: string, units?: number) {
-  const token = await app.token('volunteer', volunteerId);
-  const into = await app.request('POST', `/v1/activities/${activityId}/check-in`, { token, body: { code } });
-  expect(into.status, JSON.stringify(into.body)).toBe(201);
-  const out = await app.request('POST', `/v1/activities/${activityId}/check-out`, { token, body: { code, ...(units !== undefined ? { units } : {}) } });
-  expect(out.status, JSON.stringify(out.body)).toBe(200);
-  return out.body as { id: string; status: string; minutes: number; units: number; points: number };
-}
+const { record, balance, volunteers, running, checkedOut } = recordHelpers(() => ({ app, f }));
 
 describe('point rules', () => {
   it('compute integer points, per_hour rounded down by the minute', () => {
@@ -344,160 +310,5 @@ describe('check-in and approval', () => {
     expect(correctRejected.status).toBe(409);
     expect((await app.request('POST', `/v1/records/${pending.id}/approve`, { token: f.adminToken })).status).toBe(200);
     expect(await balance(v.id)).toMatchObject({ balance: 120, serviceMinutes: 120, starLevel: 2 });
-  });
-});
-
-describe('corrections', () => {
-  async function recorded(minutes: number) {
-    const unit = await f.orgUnit();
-    const v = await f.volunteer(unit.id);
-    const type = await f.activityType({ kind: 'per_hour', points: 10 });
-    const activity = await f.activity(unit.id, type.code, { startsAt: at(-4 * hour), endsAt: at(-hour) });
-    const res = await record(activity.id, [{ volunteerId: v.id, minutes }]);
-    expect(res.status).toBe(201);
-    return { v, recordId: res.body.records[0].id as string, awardId: res.body.records[0].transactionId as string };
-  }
-  const correct = (recordId: string, body: unknown, k = key(), token = f.adminToken) => app.request('POST', `/v1/records/${recordId}/corrections`, { token, body, headers: { 'idempotency-key': k } });
-
-  it('append a version and a ledger correction for the difference, down and up; history shows both', async () => {
-    const { v, recordId, awardId } = await recorded(120);
-    expect(await balance(v.id)).toMatchObject({ balance: 20, serviceMinutes: 120 });
-    const k = key();
-    const down = await correct(recordId, { minutes: 60, reason: 'left early' }, k);
-    expect(down.status).toBe(201);
-    expect(down.body).toMatchObject({ minutes: 60, points: 10, version: 2, status: 'approved' });
-    const replay = await correct(recordId, { minutes: 60, reason: 'left early' }, k);
-    expect(replay.body).toEqual(down.body);
-    expect(await balance(v.id)).toMatchObject({ balance: 10, serviceMinutes: 60, lifetimeEarned: 10 });
-    const up = await correct(recordId, { minutes: 150, reason: 'stayed late' });
-    expect(up.body).toMatchObject({ minutes: 150, points: 25, version: 3 });
-    expect(await balance(v.id)).toMatchObject({ balance: 25, serviceMinutes: 150, starLevel: 2 });
-    expect(up.body.versions.map((x: any) => [x.kind, x.minutes, x.points, x.credited])).toEqual([
-      ['recorded', 120, 20, 20],
-      ['corrected', 60, 10, -10],
-      ['corrected', 150, 25, 15],
-    ]);
-    expect(up.body.versions[0].transactionId).toBe(awardId);
-    const statement = await app.request('GET', `/v1/volunteers/${v.id}/ledger`, { token: f.adminToken });
-    expect(statement.body.items.map((i: any) => [i.kind, i.amount, i.reference])).toEqual([
-      ['correction', 15, recordId],
-      ['correction', -10, recordId],
-      ['award', 20, recordId],
-    ]);
-  });
-
-  it('are refused with insufficient_points when the volunteer already spent the points, changing nothing', async () => {
-    const { v, recordId } = await recorded(120);
-    const spend = await app.request('POST', '/v1/adjustments', { token: f.adminToken, body: { volunteerId: v.id, points: -15, reason: 'spent' }, headers: { 'idempotency-key': key() } });
-    expect(spend.status).toBe(201);
-    const res = await correct(recordId, { minutes: 0, reason: 'was not there' });
-    expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ code: 'insufficient_points', balance: 5, required: 20 });
-    expect(await balance(v.id)).toMatchObject({ balance: 5, serviceMinutes: 120 });
-    const history = await app.request('GET', `/v1/records/${recordId}`, { token: f.adminToken });
-    expect(history.body.versions).toHaveLength(1);
-  });
-
-  it('need a key, a change, minutes within the cap, and a manager of the activity', async () => {
-    const { recordId } = await recorded(60);
-    const noKey = await app.request('POST', `/v1/records/${recordId}/corrections`, { token: f.adminToken, body: { minutes: 30, reason: 'r' } });
-    expect(noKey.status).toBe(400);
-    expect((await correct(recordId, { minutes: 60, reason: 'same' })).status).toBe(400);
-    expect((await correct(recordId, { reason: 'nothing' })).status).toBe(400);
-    const over = await correct(recordId, { minutes: 181, reason: 'too long' });
-    expect(over.status).toBe(400);
-    expect(over.body.errors[0].path).toBe('minutes');
-    const elsewhere = await f.orgUnit();
-    const organiser = await f.organiser(elsewhere.id);
-    expect((await correct(recordId, { minutes: 30, reason: 'r' }, key(), await app.token('organiser', organiser.id))).status).toBe(403);
-    expect((await correct('01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f', { minutes: 30, reason: 'r' })).status).toBe(404);
-  });
-});
-
-describe('service history and certificates', () => {
-  it('list a volunteer’s records newest first, to the volunteer, organisers in scope and admins', async () => {
-    const { streetA, streetB } = await f.tree();
-    const v = await f.volunteer(streetA.id);
-    const other = await f.volunteer(streetA.id);
-    const type = await f.activityType({ kind: 'fixed', points: 2 });
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const activity = await f.activity(streetA.id, type.code, { startsAt: at(-3 * hour), endsAt: at(-hour) });
-      ids.push((await record(activity.id, [{ volunteerId: v.id, minutes: 30 }])).body.records[0].id);
-    }
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const res: any = await app.request('GET', `/v1/volunteers/${v.id}/records?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: await app.token('volunteer', v.id) });
-      expect(res.status).toBe(200);
-      seen.push(...res.body.items.map((r: any) => r.id));
-      cursor = res.body.nextCursor;
-    } while (cursor);
-    expect(seen).toEqual([...ids].reverse());
-    expect((await app.request('GET', `/v1/volunteers/${v.id}/records`, { token: await app.token('volunteer', other.id) })).status).toBe(404);
-    const outsider = await f.organiser(streetB.id);
-    expect((await app.request('GET', `/v1/volunteers/${v.id}/records`, { token: await app.token('organiser', outsider.id) })).status).toBe(404);
-    expect((await app.request('GET', `/v1/records/${ids[0]}`, { token: await app.token('volunteer', other.id) })).status).toBe(404);
-  });
-
-  it('issue a certificate that verifies with the published key and fails when any byte changes', async () => {
-    const unit = await f.orgUnit();
-    const v = await f.volunteer(unit.id, { name: '王秀英' });
-    const cleanup = await f.activityType({ kind: 'per_hour', points: 10 });
-    const haircut = await f.activityType({ kind: 'per_unit', points: 5 });
-    const a1 = await f.activity(unit.id, cleanup.code, { startsAt: at(-5 * hour), endsAt: at(-2 * hour) });
-    const a2 = await f.activity(unit.id, haircut.code, { startsAt: at(-5 * hour), endsAt: at(-2 * hour) });
-    await record(a1.id, [{ volunteerId: v.id, minutes: 150 }]);
-    await record(a2.id, [{ volunteerId: v.id, minutes: 45, units: 3 }]);
-    const res = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: await app.token('volunteer', v.id) });
-    expect(res.status).toBe(200);
-    const jws: string = res.body.certificate;
-    const jwks = await app.request('GET', '/.well-known/jwks.json');
-    const keySet = createLocalJWKSet(jwks.body);
-    const verify = (token: string) => jwtVerify(token, keySet, { algorithms: ['EdDSA'], typ: 'jifen-certificate+jwt', audience: 'jifen-certificate', issuer: 'jifen' });
-    const { payload, protectedHeader } = await verify(jws);
-    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'jifen-certificate+jwt' });
-    expect(jwks.body.keys.find((k: any) => k.kid === protectedHeader.kid)['x-jifen-purpose']).toBe('certificate');
-    expect(payload).toMatchObject({
-      sub: v.id,
-      volunteer: { id: v.id, name: '王秀英' },
-      programme: '五里堆街道志愿服务',
-      totalMinutes: 195,
-      totalHours: 3.25,
-      starLevel: 3,
-      certificateNumber: res.body.certificateNumber,
-      jti: res.body.certificateNumber,
-    });
-    expect(payload.hoursByType).toEqual(
-      expect.arrayContaining([
-        { typeCode: cleanup.code, typeName: `type ${cleanup.code}`, minutes: 150, hours: 2.5 },
-        { typeCode: haircut.code, typeName: `type ${haircut.code}`, minutes: 45, hours: 0.75 },
-      ]),
-    );
-    const second = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: f.adminToken });
-    expect(second.body.certificateNumber).not.toBe(res.body.certificateNumber);
-
-    // Every character, replaced by one that changes the decoded bytes (the top bit of its six).
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    let refused = 0;
-    for (let i = 0; i < jws.length; i++) {
-      const c = jws[i]!;
-      const replacement = c === '.' ? 'A' : alphabet[(alphabet.indexOf(c) + 32) % 64]!;
-      const tampered = jws.slice(0, i) + replacement + jws.slice(i + 1);
-      await expect(verify(tampered), `position ${i}`).rejects.toThrow();
-      refused += 1;
-    }
-    expect(refused).toBe(jws.length);
-    // It is its own kind of document: checked as an access token (another typ and audience) it fails.
-    await expect(jwtVerify(jws, keySet, { typ: 'JWT', audience: 'jifen-api' })).rejects.toThrow();
-  });
-
-  it('is refused to other volunteers and merchants', async () => {
-    const unit = await f.orgUnit();
-    const v = await f.volunteer(unit.id);
-    const other = await f.volunteer(unit.id);
-    const shop = await f.merchant();
-    expect((await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: await app.token('volunteer', other.id) })).status).toBe(404);
-    expect((await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: await app.token('merchant', shop.id) })).status).toBe(403);
   });
 });

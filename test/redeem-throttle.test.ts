@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp({ REDEEM_FAILURES_MAX: '3', REDEEM_FAILURE_WINDOW_SECONDS: '60' });
-  f = await Factory.create(app);
-});
-afterAll(async () => app?.close());
+useTestApp({ env: { REDEEM_FAILURES_MAX: '3', REDEEM_FAILURE_WINDOW_SECONDS: '60' } }, (started) => ({ app, f } = started));
 
 describe('failed redemption attempts', () => {
   it('are throttled per merchant with 429 and Retry-After, leaving other merchants alone', async () => {

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, expectLedgerSound } from './support/ledger.js';
+import type { Factory } from './support/factories.js';
+import { award, ledgerKinds } from './support/ledger.js';
+import { useTestApp } from './support/setup.js';
 
 let app: TestApp;
 let f: Factory;
@@ -11,15 +12,7 @@ let f: Factory;
 // Every caller gets a definite answer: no rate limiting, and requests wait for a connection rather than 503.
 const raceEnv = { RATE_LIMIT_PER_SECOND: '0', DB_ACQUIRE_TIMEOUT_MS: '60000', DB_POOL_MAX: '20' };
 
-beforeAll(async () => {
-  app = await startTestApp(raceEnv);
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await f.expectPacksSound();
-  await app?.close();
-});
+useTestApp({ env: raceEnv, ledgerSound: true, packsSound: true }, (started) => ({ app, f } = started));
 
 async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
@@ -43,12 +36,6 @@ const tally = (statuses: { status: number; body: { code?: string } }[]) => {
   return out;
 };
 
-/** What the ledger says happened to a claim: its transactions by kind. */
-async function ledgerKinds(redemptionId: string): Promise<string[]> {
-  const rows = await sql<{ kind: string }>`select kind from ledger_transactions where reference = ${redemptionId} order by created_at`.execute(app.deps.db);
-  return rows.rows.map((r) => r.kind);
-}
-
 async function redemptionStatus(id: string): Promise<string> {
   const row = await app.deps.db.selectFrom('redemptions').select('status').where('id', '=', id).executeTakeFirstOrThrow();
   return row.status;
@@ -59,7 +46,7 @@ async function expectOneOutcome(id: string, allowed: string[]) {
   const status = await redemptionStatus(id);
   expect(allowed).toContain(status);
   const expected = { redeemed: ['reserve', 'settle'], cancelled: ['reserve', 'release'], expired: ['reserve', 'release'], issued: ['reserve'] }[status];
-  expect(await ledgerKinds(id)).toEqual(expected);
+  expect(await ledgerKinds(app, id)).toEqual(expected);
   return status;
 }
 
@@ -80,7 +67,7 @@ describe('races', () => {
     expect(tally(fromShop)).toEqual({ 200: 150 });
     expect(new Set(fromShop.map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(tally(fromOthers)).toEqual({ '403 token_wrong_merchant': 50 });
-    expect(await ledgerKinds(claim.body.id)).toEqual(['reserve', 'settle']);
+    expect(await ledgerKinds(app, claim.body.id)).toEqual(['reserve', 'settle']);
     const balance = await app.request('GET', `/v1/volunteers/${v.id}/balance`, { token: f.adminToken });
     expect(balance.body).toMatchObject({ balance: 70, held: 0 });
     const owed = await app.request('GET', `/v1/merchants/${shop.id}/settlement`, { token: shopToken });

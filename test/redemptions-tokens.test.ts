@@ -4,25 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compactId, redemptionTokenTyp } from '../src/redemptions/token.js';
 import { retireKey, rotateKeyFile } from '../src/tokens/keys.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { Factory } from './support/factories.js';
-import { award, expectLedgerSound } from './support/ledger.js';
+import { useTestApp } from './support/setup.js';
+import { award } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await f.expectPacksSound();
-  await app?.close();
-});
+useTestApp({ ledgerSound: true, packsSound: true }, (started) => ({ app, f } = started));
 
 async function issued(target: TestApp = app, factory: Factory = f, packExtra: Parameters<Factory['pack']>[1] = {}) {
   const unit = await factory.orgUnit();

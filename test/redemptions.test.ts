@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { sweepExpired } from '../src/redemptions/service.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, balanceOf, expectLedgerSound, key } from './support/ledger.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, balanceOf, key, ledgerKinds } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await f.expectPacksSound();
-  await app?.close();
-});
+useTestApp({ ledgerSound: true, packsSound: true }, (started) => ({ app, f } = started));
 
 /** A volunteer with points, a merchant and a pack: the cast of most tests here. */
 async function scene(options: { points?: number; pack?: Parameters<Factory['pack']>[1] } = {}) {
@@ -42,11 +34,6 @@ async function balances(volunteerId: string) {
   return { balance: res.body.balance as number, held: res.body.held as number };
 }
 
-async function ledgerKinds(redemptionId: string): Promise<string[]> {
-  const rows = await sql<{ kind: string }>`select kind from ledger_transactions where reference = ${redemptionId} order by created_at, kind`.execute(app.deps.db);
-  return rows.rows.map((r) => r.kind);
-}
-
 describe('claim, show, redeem', () => {
   it('reserves the points and a unit of stock, then settles them to the merchant exactly once', async () => {
     const s = await scene({ pack: { points: 30, stock: 5 } });
@@ -67,7 +54,7 @@ describe('claim, show, redeem', () => {
     const retry = await redeem(s.merchantToken, claimed.body.token);
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(redeemed.body);
-    expect(await ledgerKinds(claimed.body.id)).toEqual(['reserve', 'settle']);
+    expect(await ledgerKinds(app, claimed.body.id)).toEqual(['reserve', 'settle']);
     const summary = await app.request('GET', `/v1/merchants/${s.merchant.id}/settlement`, { token: s.merchantToken });
     expect(summary.body).toMatchObject({ redeemed: { count: 1, points: 30 }, owed: 30, settledTotal: 0 });
   });
@@ -196,7 +183,7 @@ describe('redeem refusals', () => {
     const res = await redeem(await app.token('merchant', other.id), claimed.body.token);
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('token_wrong_merchant');
-    expect(await ledgerKinds(claimed.body.id)).toEqual(['reserve']);
+    expect(await ledgerKinds(app, claimed.body.id)).toEqual(['reserve']);
     expect((await redeem(s.merchantToken, claimed.body.token)).status).toBe(200);
     // Even after it is redeemed, another shop hears that it is not theirs, not the state of the claim.
     expect((await redeem(await app.token('merchant', other.id), claimed.body.token)).body.code).toBe('token_wrong_merchant');
@@ -221,7 +208,7 @@ describe('cancel', () => {
     expect((await app.request('GET', `/v1/packs/${s.pack.id}`, { token: f.adminToken })).body).toMatchObject({ stockLeft: 2, issued: 0 });
     const again = await app.request('POST', `/v1/redemptions/${claimed.body.id}/cancel`, { token: s.volunteerToken });
     expect(again.status).toBe(200);
-    expect(await ledgerKinds(claimed.body.id)).toEqual(['reserve', 'release']);
+    expect(await ledgerKinds(app, claimed.body.id)).toEqual(['reserve', 'release']);
     const used = await redeem(s.merchantToken, claimed.body.token);
     expect(used.status).toBe(409);
     expect(used.body.code).toBe('token_already_used');
@@ -274,7 +261,7 @@ describe('expiry', () => {
     await sweepExpired(app.deps);
     expect(await balances(s.volunteer.id)).toEqual({ balance: 100, held: 0 });
     expect((await app.request('GET', `/v1/packs/${s.pack.id}`, { token: f.adminToken })).body).toMatchObject({ stockLeft: 3, issued: 0 });
-    expect(await ledgerKinds(s.claimed.id)).toEqual(['reserve', 'release']);
+    expect(await ledgerKinds(app, s.claimed.id)).toEqual(['reserve', 'release']);
     expect((await redeem(s.merchantToken, s.claimed.token)).body.code).toBe('token_expired');
   });
 
@@ -292,7 +279,7 @@ describe('expiry', () => {
     // The count each sweeper reports is not asserted: other test files sweep the same database.
     await Promise.all([sweepExpired(app.deps), sweepExpired(short.deps), sweepExpired(app.deps), sweepExpired(short.deps)]);
     for (const c of claims) {
-      expect(await ledgerKinds(c.claimed.id)).toEqual(['reserve', 'release']);
+      expect(await ledgerKinds(app, c.claimed.id)).toEqual(['reserve', 'release']);
       expect(await balances(c.volunteer.id)).toEqual({ balance: 100, held: 0 });
     }
   });

@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo, type DemoSummary } from '../scripts/seed-demo.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { createScratchDatabase } from './support/scratch.js';
+import type { TestApp } from './support/app.js';
+import { useTestApp } from './support/setup.js';
 
 /**
  * The demo programme in a database of its own, so whole-programme figures can be compared with the
  * ledger's totals exactly, with no other test writing beside it.
  */
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let app: TestApp;
 let admin: string;
 let demo: DemoSummary;
 
+useTestApp({ scratch: true }, (started) => ({ app } = started));
 beforeAll(async () => {
-  scratch = await createScratchDatabase();
-  app = await startTestApp({ DATABASE_URL: scratch.url });
   admin = await app.token('admin', 'demo-test');
   demo = await seedDemo(app.deps, { volunteers: 60, activities: 20, seed: 7 });
 }, 180_000);
-afterAll(async () => {
-  await app?.close();
-  await scratch?.drop();
-});
 
 const get = async (path: string, token = admin) => {
   const res = await app.request('GET', path, { token });

@@ -10,8 +10,8 @@ import { migrate } from '../src/db/migrate.js';
 import { DomainError } from '../src/errors.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';
-import { createWriteGroups } from '../src/ledger/groups.js';
-import { verifyLedgerRows } from '../src/ledger/service.js';
+import { createWriteGroups } from '../src/writes/groups.js';
+import { verifyLedgerRows } from '../src/ledger/verify.js';
 import { credit } from './support/ledger.js';
 
 // The embedded default (PGlite) runs write_group too. Over HTTP its single in-process connection

@@ -1,28 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRetry } from '../src/ledger/apply.js';
+import { describe, expect, it } from 'vitest';
+import { withRetry } from '../src/writes/retry.js';
 import { anyIssuanceAccount } from '../src/ledger/accounts.js';
-import { createWriteGroups, GroupItemError } from '../src/ledger/groups.js';
+import { createWriteGroups, GroupItemError } from '../src/writes/groups.js';
 import type { LedgerRequest } from '../src/ledger/apply.js';
 import { DomainError } from '../src/errors.js';
 import { mapDatabaseError } from '../src/db/errors.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { Factory } from './support/factories.js';
-import { award, balanceOf, credit, expectLedgerSound, key } from './support/ledger.js';
+import type { TestApp } from './support/app.js';
+import type { Factory } from './support/factories.js';
+import { useTestApp } from './support/setup.js';
+import { award, balanceOf, credit, key } from './support/ledger.js';
 
 let app: TestApp;
 let f: Factory;
 
-beforeAll(async () => {
-  // One group at a time, so concurrent writes are bound to queue and commit together.
-  app = await startTestApp({ DB_POOL_MAX: '10', WRITE_GROUPS_MAX: '1' });
-  f = await Factory.create(app);
-});
-afterAll(async () => {
-  await expectLedgerSound(app, f.adminToken);
-  await app?.close();
-});
+// One group at a time, so concurrent writes are bound to queue and commit together.
+useTestApp({ env: { DB_POOL_MAX: '10', WRITE_GROUPS_MAX: '1' }, ledgerSound: true }, (started) => ({ app, f } = started));
 
 /** Group sizes as Prometheus saw them: [count of groups, sum of their sizes]. */
 async function groupStats(): Promise<[number, number]> {

@@ -1,14 +1,14 @@
 import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { currentRules, findActivityTypeByCode } from '../activitytypes/repository.js';
 import type { Tx } from '../db/database.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeCursor, decodeIdCursor, pageFrom } from '../http/paging.js';
-import { withRetry } from '../ledger/apply.js';
+import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
 import {
   findActivity,

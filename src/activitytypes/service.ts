@@ -4,7 +4,7 @@ import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeCursor, pageFrom } from '../http/paging.js';
-import { withRetry } from '../ledger/apply.js';
+import { withRetry } from '../writes/retry.js';
 import { currentRules, findActivityTypeByCode, insertActivityType, insertRule, listActivityTypes as listRows, listRules, type ActivityTypeRow, type PointRuleRow } from './repository.js';
 import type { ActivityType, CreateActivityTypeInput, PointRule, RuleInput } from './schemas.js';
 

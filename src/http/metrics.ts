@@ -18,7 +18,7 @@ export interface Metrics {
    * sweeps, idempotency purges) increment it: `metrics.sweeperRuns.inc({ sweeper: 'claims', outcome: 'ok' })`.
    */
   sweeperRuns: Counter<'sweeper' | 'outcome'>;
-  /** Writes per group commit (see ledger/groups.ts): 1 when the service is quiet, more under load. */
+  /** Writes per group commit (see writes/groups.ts): 1 when the service is quiet, more under load. */
   writeGroupSize: Histogram;
   /**
    * Gives the scrape-time collectors a database to read. Called by buildApp; attaching again (a

@@ -17,7 +17,7 @@ export const issuanceAccountId = (shard: number) => taggedAccountId(`issuance:${
 export const randomIssuanceAccount = () => issuanceAccountId(randomInt(issuanceShards));
 /**
  * A posting may name "the issuance account" without a shard; the ledger picks it when it writes:
- * one shard for a whole group of writes (see groups.ts), a random one for a write on its own.
+ * one shard for a whole group of writes (see writes/groups.ts), a random one for a write on its own.
  */
 export const anyIssuanceAccount = 'issuance';
 

@@ -1,9 +1,6 @@
 import { statement, type Db, type Tx } from '../db/database.js';
-import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import type { TransactionKind } from '../db/types.js';
-import { DomainError } from '../errors.js';
 import { randomIssuanceAccount, resolveIssuance } from './accounts.js';
-import type { IdempotencyScope } from './idempotency.js';
 
 export interface PostingInput {
   /** An account id, or anyIssuanceAccount to let the ledger pick the issuance shard. */
@@ -11,8 +8,14 @@ export interface PostingInput {
   amount: number;
 }
 
+/** ledger_apply's argument (sql/0002_ledger.sql). */
 export interface LedgerRequest {
-  idempotency?: IdempotencyScope | undefined;
+  /**
+   * The caller's idempotency scope (an IdempotencyScope of writes/idempotency.ts), stored with the
+   * transaction by the same statement. Its shape is spelled out here because the ledger sits below
+   * the write path and imports nothing from it.
+   */
+  idempotency?: { caller: string; key: string; hash: string } | undefined;
   /** Checked in the same round trip: the volunteer exists, is in the organiser's subtree, is active. */
   guard?: { volunteerId: string; scopePath?: string | undefined; requireActive?: boolean } | undefined;
   transaction: {
@@ -48,31 +51,12 @@ const callLedgerApply = statement<{ r: LedgerOutcome }>('select ledger_apply($1:
  * Appends one balanced transaction through the database's ledger_apply: lock the touched accounts
  * in id order, refuse to take any account but issuance below zero, append the transaction and its
  * hash-chained postings, and update the cached balances, in one statement. Inside a caller's
- * transaction it joins it. A write standing on its own goes through WriteGroups (groups.ts) instead,
- * which commits it together with whatever else arrives at the same moment.
+ * transaction it joins it. A write standing on its own goes through WriteGroups (writes/groups.ts)
+ * instead, which commits it together with whatever else arrives at the same moment.
  */
 export async function applyLedger(db: Db | Tx, request: LedgerRequest): Promise<LedgerOutcome> {
   const [row] = await callLedgerApply(db, JSON.stringify(resolveIssuance(request, randomIssuanceAccount())));
   const outcome = row?.r;
   if (!outcome) throw new Error('ledger_apply returned nothing');
   return outcome;
-}
-
-/** How many times a transaction that hit a serialization failure or deadlock is run again. */
-export const retryAttemptsMax = 4;
-
-/**
- * Runs `work` again when PostgreSQL reports a serialization failure or deadlock (the transaction did
- * nothing), a bounded number of times with jitter, then gives up with 503 and Retry-After.
- */
-export async function withRetry<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isRetryable(error)) throw mapDatabaseError(error);
-      if (attempt >= retryAttemptsMax) throw new DomainError('service_unavailable', 'the ledger is busy; retry shortly', {}, 1);
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
-    }
-  }
 }

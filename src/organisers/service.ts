@@ -1,14 +1,13 @@
-import { principalDeactivated } from '../auth/principals.js';
 import type { Selectable } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
 import { newId } from '../db/ids.js';
 import type { OrganisersTable, Status } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound } from '../errors.js';
-import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
-import { findOrganiser, insertOrganiser, listOrganisers as listRows, setOrganiserStatus } from './repository.js';
+import { findPerson } from '../people/repository.js';
+import { deactivatePerson, pageOfPeople } from '../people/service.js';
+import { insertOrganiser } from './repository.js';
 import type { CreateOrganiserInput, Organiser } from './schemas.js';
 
 export function toOrganiser(row: Selectable<OrganisersTable>): Organiser {
@@ -29,7 +28,7 @@ export async function createOrganiser(deps: ServiceDeps, actor: Actor, input: Cr
 /** Admins read any organiser; an organiser reads itself and organisers inside its subtree. */
 export async function getOrganiser(deps: ServiceDeps, actor: Actor, id: string): Promise<Organiser> {
   requireStaff(actor);
-  const row = await findOrganiser(deps.db, id);
+  const row = await findPerson(deps.db, 'organisers', id);
   if (!row || (actor.role === 'organiser' && row.id !== actor.id && !inScope(actor, row.org_path))) throw notFound('organiser');
   return toOrganiser(row);
 }
@@ -40,18 +39,12 @@ export async function listOrganisers(
   query: { orgUnitId?: string | undefined; status?: Status | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: Organiser[]; nextCursor: string | null }> {
   requireStaff(actor);
-  const withinPath = await subtreeFilter(deps.db, actor, query.orgUnitId);
-  const afterId = decodeIdCursor(query.cursor);
-  const rows = await listRows(deps.db, { withinPath, status: query.status, afterId, limit: query.limit });
-  const page = pageFrom(rows, query.limit, (r) => [r.id]);
+  const page = await pageOfPeople(deps, actor, 'organisers', query);
   return { items: page.items.map(toOrganiser), nextCursor: page.nextCursor };
 }
 
 /** A deactivated organiser's tokens stop working at once: every request re-checks the principal. */
 export async function deactivateOrganiser(deps: ServiceDeps, actor: Actor, id: string): Promise<Organiser> {
   if (actor.role !== 'admin') throw forbidden('only admins deactivate organisers');
-  const row = await setOrganiserStatus(deps.db, id, 'inactive');
-  principalDeactivated(id);
-  if (!row) throw notFound('organiser');
-  return toOrganiser(row);
+  return toOrganiser(await deactivatePerson(deps, 'organisers', id, 'organiser'));
 }

@@ -3,7 +3,7 @@ import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
-import { withRetry } from '../ledger/apply.js';
+import { withRetry } from '../writes/retry.js';
 import { findMerchant } from '../merchants/repository.js';
 import { findPack, findPackForUpdate, insertPack, listClaimable, updatePack as updatePackRow, type PackView } from './repository.js';
 import type { CreatePackInput, Pack, UpdatePackInput } from './schemas.js';

@@ -5,7 +5,7 @@ import { DomainError } from '../errors.js';
 import { signingAlg } from '../tokens/keys.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
 import { starLevel } from '../volunteers/stars.js';
-import { approvedMinutesByType } from './repository.js';
+import { approvedMinutesByType, registerCertificate, volunteerServiceNow } from './repository.js';
 
 /** A certificate is its own kind of document: its own key ring, `typ` and audience, never an access or redemption token. */
 export const certificateType = 'jifen-certificate+jwt';
@@ -28,14 +28,10 @@ export async function issueCertificate(deps: ServiceDeps, actor: Actor, voluntee
   const signing = deps.documentKeys.certificate.signing;
   if (!signing) throw new DomainError('service_unavailable', 'no certificate signing key is configured');
   const issued = await deps.db.transaction().execute(async (tx) => {
-    const current = await tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+    const current = await volunteerServiceNow(tx, volunteerId);
     const byType = await approvedMinutesByType(tx, volunteerId);
     const stars = starLevel(current.service_minutes, deps.config.STAR_THRESHOLDS_HOURS);
-    const row = await tx
-      .insertInto('certificates')
-      .values({ volunteer_id: volunteerId, service_minutes: current.service_minutes, star_level: stars, issued_by_role: actor.role, issued_by_id: actor.id })
-      .returning(['number', 'issued_at'])
-      .executeTakeFirstOrThrow();
+    const row = await registerCertificate(tx, { volunteer_id: volunteerId, service_minutes: current.service_minutes, star_level: stars, issued_by_role: actor.role, issued_by_id: actor.id });
     return { ...row, name: current.name, minutes: current.service_minutes, byType, stars };
   });
   const certificateNumber = certificateNumberOf(issued.number);

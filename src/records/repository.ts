@@ -200,6 +200,19 @@ export async function postCredits(db: Tx, actor: Actor, kind: 'award' | 'correct
   await sql`select ledger_apply_batch(${JSON.stringify(requests)}::text::jsonb)`.execute(db);
 }
 
+/** A volunteer's name and approved service minutes as they stand in this transaction, for a certificate. */
+export async function volunteerServiceNow(tx: Tx, volunteerId: string): Promise<{ name: string; service_minutes: number }> {
+  return tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+}
+
+/** Registers an issued certificate; its number comes from a sequence and is never reused. */
+export async function registerCertificate(
+  tx: Tx,
+  row: { volunteer_id: string; service_minutes: number; star_level: number; issued_by_role: string; issued_by_id: string },
+): Promise<{ number: number; issued_at: Date }> {
+  return tx.insertInto('certificates').values(row).returning(['number', 'issued_at']).executeTakeFirstOrThrow();
+}
+
 /** Approved minutes per activity type for one volunteer, for certificates. */
 export async function approvedMinutesByType(db: Db | Tx, volunteerId: string): Promise<{ code: string; name: string; minutes: number }[]> {
   return db

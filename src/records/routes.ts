@@ -1,10 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { ServiceDeps } from '../deps.js';
-import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
-import { IdempotencyHeaders } from '../ledger/routes.js';
+import { IdempotencyHeaders, idempotencyErrors, optionalIdempotencyHeaders, replayHeader, replayedBody, requestIdempotency } from '../writes/replay.js';
 import { issueCertificate } from './certificate.js';
 import {
   BulkDecisionBody,
@@ -18,14 +15,12 @@ import {
   ListRecordsQuery,
   ServiceRecordSchema,
 } from './schemas.js';
-import { checkIn, checkOut, correctRecord, decideMany, decideOne, getRecord, listActivityRecords, listVolunteerRecords, recordBatch } from './service.js';
+import { correctRecord, decideMany, decideOne } from './decisions.js';
+import { checkIn, checkOut, recordBatch } from './entry.js';
+import { getRecord, listActivityRecords, listVolunteerRecords } from './service.js';
 
 const tags = ['Service records'];
-const replayHeader = { 'Idempotent-Replayed': { description: 'Present and "true" when this is the stored response of an earlier identical request', schema: { type: 'string' as const } } };
-const idemErrors = ['idempotency_key_reused', 'idempotency_in_progress'] as const;
-const OptionalIdempotency = IdempotencyHeaders.extend({
-  'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].openapi({ description: 'Optional here: deciding a record twice the same way already changes nothing' }),
-});
+const OptionalIdempotency = optionalIdempotencyHeaders('Optional here: deciding a record twice the same way already changes nothing');
 const RecordsList = z.object({ records: z.array(ServiceRecordSchema) }).openapi('ServiceRecords');
 
 const bulk = createRoute({
@@ -37,7 +32,7 @@ const bulk = createRoute({
   request: { params: IdParam, ...jsonBody(BulkRecordsBody), headers: IdempotencyHeaders },
   responses: {
     201: { ...jsonContent(BulkRecordsResponse, 'Every row recorded and awarded (or the replay of an identical earlier request)'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'conflict', 'payload_too_large', ...idemErrors),
+    ...errorResponses('forbidden', 'not_found', 'conflict', 'payload_too_large', ...idempotencyErrors),
   },
 });
 
@@ -59,7 +54,7 @@ const bulkDecision = (decision: 'approve' | 'reject') =>
     summary: `${decision === 'approve' ? 'Approve (and award)' : 'Reject'} up to 1,000 records of an activity, all or nothing (admin, organiser in scope)`,
     security: bearerSecurity,
     request: { params: IdParam, ...jsonBody(BulkDecisionBody), headers: OptionalIdempotency },
-    responses: { 200: { ...jsonContent(RecordsList, 'The records after the decision'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'conflict', ...idemErrors) },
+    responses: { 200: { ...jsonContent(RecordsList, 'The records after the decision'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'conflict', ...idempotencyErrors) },
   });
 
 const singleDecision = (decision: 'approve' | 'reject') =>
@@ -71,7 +66,7 @@ const singleDecision = (decision: 'approve' | 'reject') =>
     security: bearerSecurity,
     // The body is optional: a decision needs nothing but the record's id.
     request: { params: IdParam, body: { content: { 'application/json': { schema: DecisionBody } }, required: false }, headers: OptionalIdempotency },
-    responses: { 200: { ...jsonContent(ServiceRecordSchema, 'The record after the decision'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'conflict', ...idemErrors) },
+    responses: { 200: { ...jsonContent(ServiceRecordSchema, 'The record after the decision'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'conflict', ...idempotencyErrors) },
   });
 
 const correct = createRoute({
@@ -83,7 +78,7 @@ const correct = createRoute({
   request: { params: IdParam, ...jsonBody(CorrectionBody), headers: IdempotencyHeaders },
   responses: {
     201: { ...jsonContent(ServiceRecordSchema, 'The corrected record with its history'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'conflict', 'insufficient_points', ...idemErrors),
+    ...errorResponses('forbidden', 'not_found', 'conflict', 'insufficient_points', ...idempotencyErrors),
   },
 });
 
@@ -137,50 +132,38 @@ const certificate = createRoute({
   responses: { 200: jsonContent(CertificateSchema, 'The certificate'), ...errorResponses('forbidden', 'not_found') },
 });
 
-function replayable<T>(c: Context<AppEnv>, outcome: { body: T; replayed: boolean }) {
-  if (outcome.replayed) c.header('idempotent-replayed', 'true');
-  return outcome.body;
-}
-
 export function recordRoutes(deps: ServiceDeps) {
-  const key = (c: Context<AppEnv>) => c.req.header('idempotency-key');
   return createRouter()
     .openapi(bulk, async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await recordBatch(deps, actor, id, input, idempotencyScope(actor, key(c), `records:${id}`, input, true))), 201);
+      return c.json(replayedBody(c, await recordBatch(deps, c.get('actor'), id, input, requestIdempotency(c, `records:${id}`, input, true))), 201);
     })
     .openapi(activityRecords, async (c) => c.json(await listActivityRecords(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('query')), 200))
     .openapi(bulkDecision('approve'), async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await decideMany(deps, actor, id, 'approve', input, idempotencyScope(actor, key(c), `approve:${id}`, input, false))), 200);
+      return c.json(replayedBody(c, await decideMany(deps, c.get('actor'), id, 'approve', input, requestIdempotency(c, `approve:${id}`, input, false))), 200);
     })
     .openapi(bulkDecision('reject'), async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await decideMany(deps, actor, id, 'reject', input, idempotencyScope(actor, key(c), `reject:${id}`, input, false))), 200);
+      return c.json(replayedBody(c, await decideMany(deps, c.get('actor'), id, 'reject', input, requestIdempotency(c, `reject:${id}`, input, false))), 200);
     })
     .openapi(singleDecision('approve'), async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await decideOne(deps, actor, id, 'approve', input, idempotencyScope(actor, key(c), `approve-record:${id}`, input, false))), 200);
+      return c.json(replayedBody(c, await decideOne(deps, c.get('actor'), id, 'approve', input, requestIdempotency(c, `approve-record:${id}`, input, false))), 200);
     })
     .openapi(singleDecision('reject'), async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await decideOne(deps, actor, id, 'reject', input, idempotencyScope(actor, key(c), `reject-record:${id}`, input, false))), 200);
+      return c.json(replayedBody(c, await decideOne(deps, c.get('actor'), id, 'reject', input, requestIdempotency(c, `reject-record:${id}`, input, false))), 200);
     })
     .openapi(correct, async (c) => {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return c.json(replayable(c, await correctRecord(deps, actor, id, input, idempotencyScope(actor, key(c), `correct:${id}`, input, true))), 201);
+      return c.json(replayedBody(c, await correctRecord(deps, c.get('actor'), id, input, requestIdempotency(c, `correct:${id}`, input, true))), 201);
     })
     .openapi(read, async (c) => c.json(await getRecord(deps, c.get('actor'), c.req.valid('param').id), 200))
     .openapi(checkInRoute, async (c) => c.json(await checkIn(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('json')), 201))

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
-import type { WriteGroups } from '../ledger/groups.js';
+import type { WriteGroups } from '../writes/groups.js';
+import type { IdempotencyScope } from '../writes/idempotency.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
@@ -33,6 +34,15 @@ export async function lockNextExpired(tx: Tx): Promise<RedemptionRow | undefined
     .forUpdate()
     .skipLocked()
     .executeTakeFirst();
+}
+
+/** A pack's merchant and price, which never change once the pack exists. */
+export async function findPackTerms(db: Db, packId: string): Promise<{ merchant_id: string; points: number } | undefined> {
+  return db.selectFrom('packs').select(['merchant_id', 'points']).where('id', '=', packId).executeTakeFirst();
+}
+
+export async function volunteerExists(db: Db, volunteerId: string): Promise<boolean> {
+  return (await db.selectFrom('volunteers').select('id').where('id', '=', volunteerId).executeTakeFirst()) !== undefined;
 }
 
 export async function findRedemption(db: Db | Tx, id: string): Promise<RedemptionView | undefined> {
@@ -104,8 +114,30 @@ export async function listRedeemedForMerchant(
   return q.execute();
 }
 
-// Goes through the write groups (ledger/groups.ts): committed together with whatever other writes
-// arrive at the same moment. (Claims go there straight from the service: nothing to convert.)
+// A claim and a redeem are each one statement, sent through the write groups (writes/groups.ts):
+// committed together with whatever other writes arrive at the same moment.
+
+/** What redemption_claim is asked to do (sql/0010_packs_and_redemptions.sql). */
+export type ClaimRequest = {
+  idempotency: IdempotencyScope | null;
+  redemption: { id: string; packId: string; merchantId: string; volunteerId: string; points: number; issuedAt: string; expiresAt: string; token: string; kid: string };
+  /** The star thresholds in minutes, for the pack's minimum star level. */
+  starMinutes: number[];
+  reserveTransactionId: string;
+  actorRole: string;
+  actorId: string;
+  /** The response body, stored under the Idempotency-Key; null without one. */
+  body: unknown;
+};
+
+/**
+ * Claims a pack in one statement (redemption_claim): reserve the points through ledger_apply, take a
+ * unit of stock under the pack row's lock, count the per-volunteer limit, record the claim. With an
+ * idempotency key already used for the same claim, answers the stored body instead (`replayed`).
+ */
+export async function claimInDatabase(writes: WriteGroups, request: ClaimRequest): Promise<{ replayed: boolean; body: unknown }> {
+  return writes.claim(request);
+}
 
 /**
  * Redeems a claim in one statement (redemption_redeem in sql/0010_packs_and_redemptions.sql): lock the claim,

@@ -2,16 +2,12 @@ import { createRoute } from '@hono/zod-openapi';
 import QRCode from 'qrcode';
 import type { ServiceDeps } from '../deps.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
-import { IdempotencyHeaders } from '../ledger/routes.js';
+import { idempotencyErrors, optionalIdempotencyHeaders, replayHeader, replayedBody, requestIdempotency } from '../writes/replay.js';
 import { CancelledSchema, ClaimBody, ClaimSchema, RedeemBody, RedeemedSchema, RedemptionSchema } from './schemas.js';
 import { cancelRedemption, claimPack, getRedemption, listVolunteerRedemptions, redeemToken, redemptionTokenFor } from './service.js';
 
 const tags = ['Redemptions'];
-const replayHeader = { 'Idempotent-Replayed': { description: 'Present and "true" when this is the stored response of an earlier identical request', schema: { type: 'string' as const } } };
-const OptionalIdempotency = IdempotencyHeaders.extend({
-  'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].openapi({ description: 'Optional: with it, a retried claim returns the first claim instead of making another' }),
-});
+const OptionalIdempotency = optionalIdempotencyHeaders('Optional: with it, a retried claim returns the first claim instead of making another');
 
 const claim = createRoute({
   method: 'post',
@@ -22,7 +18,7 @@ const claim = createRoute({
   request: { ...jsonBody(ClaimBody), headers: OptionalIdempotency },
   responses: {
     201: { ...jsonContent(ClaimSchema, 'The claim with its signed redemption token'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'insufficient_points', 'out_of_stock', 'limit_reached', 'pack_unavailable', 'idempotency_key_reused', 'idempotency_in_progress'),
+    ...errorResponses('forbidden', 'not_found', 'insufficient_points', 'out_of_stock', 'limit_reached', 'pack_unavailable', ...idempotencyErrors),
   },
 });
 
@@ -86,10 +82,7 @@ export function redemptionRoutes(deps: ServiceDeps) {
   return createRouter()
     .openapi(claim, async (c) => {
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      const outcome = await claimPack(deps, actor, input, idempotencyScope(actor, c.req.header('idempotency-key'), 'claim', input, false));
-      if (outcome.replayed) c.header('idempotent-replayed', 'true');
-      return c.json(outcome.body, 201);
+      return c.json(replayedBody(c, await claimPack(deps, c.get('actor'), input, requestIdempotency(c, 'claim', input, false))), 201);
     })
     .openapi(redeem, async (c) => c.json(await redeemToken(deps, c.get('actor'), c.req.valid('json')), 200))
     .openapi(cancel, async (c) => c.json(await cancelRedemption(deps, c.get('actor'), c.req.valid('param').id), 200))

@@ -6,9 +6,12 @@ import type { Metrics } from '../http/metrics.js';
 import { DomainError, forbidden, notFound } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { heldAccountId, volunteerAccountId } from '../ledger/accounts.js';
-import { applyLedger, withRetry } from '../ledger/apply.js';
-import type { IdempotencyScope } from '../ledger/idempotency.js';
+import { applyLedger } from '../ledger/apply.js';
+import type { IdempotencyScope, Replayable } from '../writes/idempotency.js';
+import { withRetry } from '../writes/retry.js';
 import {
+  claimInDatabase,
+  findPackTerms,
   findRedemption,
   redeemInDatabase,
   listForVolunteer,
@@ -17,15 +20,11 @@ import {
   releaseRedemption,
   type RedemptionRow,
   type RedemptionView,
+  volunteerExists,
 } from './repository.js';
 import type { Claim, Redeemed, Redemption } from './schemas.js';
 import { failedAttemptCodes, FailureThrottle } from './throttle.js';
 import { mintRedemptionToken, verifyRedemptionToken } from './token.js';
-
-export interface Replayable<T> {
-  body: T;
-  replayed: boolean;
-}
 
 const systemActor = { actorRole: 'system', actorId: 'expiry-sweeper' } as const;
 
@@ -42,7 +41,7 @@ const packTerms = new Map<string, { merchantId: string; points: number }>();
 async function termsOf(deps: ServiceDeps, packId: string) {
   const known = packTerms.get(packId);
   if (known) return known;
-  const row = await deps.db.selectFrom('packs').select(['merchant_id', 'points']).where('id', '=', packId).executeTakeFirst();
+  const row = await findPackTerms(deps.db, packId);
   if (!row) throw notFound('pack');
   if (packTerms.size >= packTermsCacheMax) {
     const oldest = packTerms.keys().next();
@@ -76,7 +75,7 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
   const expiresAt = new Date(exp * 1000).toISOString();
   const body: Claim = { id, packId: input.packId, merchantId: pack.merchantId, points: pack.points, token, expiresAt, status: 'issued' };
   const outcome = await withRetry(() =>
-    deps.writes.claim({
+    claimInDatabase(deps.writes, {
       idempotency: idempotency ?? null,
       redemption: { id, packId: input.packId, merchantId: pack.merchantId, volunteerId: actor.id, points: pack.points, issuedAt: new Date(iat * 1000).toISOString(), expiresAt, token, kid },
       starMinutes: deps.config.STAR_THRESHOLDS_HOURS.map((hours) => hours * 60),
@@ -274,8 +273,7 @@ export async function listVolunteerRedemptions(deps: ServiceDeps, actor: Actor, 
   if (actor.role === 'volunteer' && actor.id !== volunteerId) throw notFound('volunteer');
   if (actor.role !== 'volunteer' && actor.role !== 'admin') throw forbidden('only the volunteer and admins list its claims');
   if (actor.role === 'admin') {
-    const exists = await deps.db.selectFrom('volunteers').select('id').where('id', '=', volunteerId).executeTakeFirst();
-    if (!exists) throw notFound('volunteer');
+    if (!(await volunteerExists(deps.db, volunteerId))) throw notFound('volunteer');
   }
   const rows = await listForVolunteer(deps.db, volunteerId, { beforeId: decodeIdCursor(query.cursor), limit: query.limit });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);

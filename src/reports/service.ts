@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { loadManagedActivity } from '../activities/service.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound, validationFailed } from '../errors.js';
@@ -9,27 +9,13 @@ import { findOrgUnit } from '../orgunits/repository.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
 import { starLevel } from '../volunteers/stars.js';
 import { keysetBatches, type ReportDocument } from './csv.js';
-import {
-  accountBalanceBefore,
-  accountPeriod,
-  activityParticipants,
-  activityTotals,
-  claimsExpired,
-  exportLines,
-  hoursByType,
-  leaderboard,
-  merchantLines,
-  merchantPeriod,
-  periodBounds,
-  pointFlows,
-  rangeBounds,
-  redemptionsByPack,
-  statementLines,
-  summaryCounts,
-  volunteerHours,
-  type Bounds,
-  type ExportCursor,
-} from './repository.js';
+import { activityParticipants, activityTotals } from './repository/activity.js';
+import { exportLines, type ExportCursor } from './repository/export.js';
+import { leaderboard } from './repository/leaderboard.js';
+import { merchantLines, merchantPeriod } from './repository/merchant-statement.js';
+import { periodBounds, rangeBounds, type Bounds } from './repository/periods.js';
+import { claimsExpired, hoursByType, pointFlows, redemptionsByPack, summaryCounts } from './repository/summary.js';
+import { accountBalanceBefore, accountPeriod, statementLines, volunteerHours } from './repository/volunteer-statement.js';
 import {
   exportBatchRows,
   rangeDaysMax,

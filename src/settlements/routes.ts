@@ -1,13 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ServiceDeps } from '../deps.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from '../http/openapi.js';
-import { idempotencyScope } from '../ledger/idempotency.js';
-import { IdempotencyHeaders } from '../ledger/routes.js';
+import { IdempotencyHeaders, idempotencyErrors, replayHeader, replayedBody, requestIdempotency } from '../writes/replay.js';
 import { MerchantRedemptionSchema, MerchantRedemptionsQuery, PeriodQuery, RecordSettlementBody, SettlementSchema, SettlementSummarySchema } from './schemas.js';
 import { listMerchantRedemptions, recordSettlement, settlementSummary } from './service.js';
 
 const tags = ['Settlements'];
-const replayHeader = { 'Idempotent-Replayed': { description: 'Present and "true" when this is the stored response of an earlier identical request', schema: { type: 'string' as const } } };
 
 const redemptions = createRoute({
   method: 'get',
@@ -38,7 +36,7 @@ const settle = createRoute({
   request: { params: IdParam, ...jsonBody(RecordSettlementBody), headers: IdempotencyHeaders },
   responses: {
     201: { ...jsonContent(SettlementSchema, 'The settlement (or the replay of an identical earlier request)'), headers: replayHeader },
-    ...errorResponses('forbidden', 'not_found', 'insufficient_points', 'conflict', 'idempotency_key_reused', 'idempotency_in_progress'),
+    ...errorResponses('forbidden', 'not_found', 'insufficient_points', 'conflict', ...idempotencyErrors),
   },
 });
 
@@ -49,9 +47,6 @@ export function settlementRoutes(deps: ServiceDeps) {
     .openapi(settle, async (c) => {
       const input = c.req.valid('json');
       const { id } = c.req.valid('param');
-      const actor = c.get('actor');
-      const outcome = await recordSettlement(deps, actor, id, input, idempotencyScope(actor, c.req.header('idempotency-key'), `settlement:${id}`, input, true));
-      if (outcome.replayed) c.header('idempotent-replayed', 'true');
-      return c.json(outcome.body, 201);
+      return c.json(replayedBody(c, await recordSettlement(deps, c.get('actor'), id, input, requestIdempotency(c, `settlement:${id}`, input, true))), 201);
     });
 }

@@ -1,5 +1,5 @@
 import { pageQuery, z } from '../http/openapi.js';
-import { pointsPerTransactionMax } from '../ledger/schemas.js';
+import { pointsPerTransactionMax } from '../points/schemas.js';
 
 const timestamp = z.string().datetime({ offset: true });
 

@@ -1,14 +1,15 @@
-import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/paging.js';
 import { merchantAccountId, payoutAccountId } from '../ledger/accounts.js';
-import { applyLedger, withRetry } from '../ledger/apply.js';
-import { idempotent, type IdempotencyScope } from '../ledger/idempotency.js';
+import { applyLedger } from '../ledger/apply.js';
 import { findMerchant } from '../merchants/repository.js';
 import { listRedeemedForMerchant } from '../redemptions/repository.js';
+import { idempotent, type IdempotencyScope } from '../writes/idempotency.js';
+import { withRetry } from '../writes/retry.js';
+import { accountBalances, findSettlementByReference, insertSettlement, listSettlements, redeemedTotals } from './repository.js';
 import type { RecordSettlementInput } from './schemas.js';
 
 /** The merchant itself and admins see a merchant's redemptions and settlement; other merchants get 404. */
@@ -55,20 +56,10 @@ const summaryItemsMax = 1000;
 export async function settlementSummary(deps: ServiceDeps, actor: Actor, merchantId: string, query: { from?: string | undefined; to?: string | undefined }) {
   await assertSeesMerchant(deps, actor, merchantId);
   const { from, to } = period(query);
-  let redeemed = deps.db
-    .selectFrom('redemptions')
-    .select([sql<number>`count(*)::bigint`.as('count'), sql<number>`coalesce(sum(points), 0)::bigint`.as('points')])
-    .where('merchant_id', '=', merchantId)
-    .where('status', '=', 'redeemed');
-  if (from) redeemed = redeemed.where('resolved_at', '>=', from);
-  if (to) redeemed = redeemed.where('resolved_at', '<', to);
-  let settled = deps.db.selectFrom('settlements').selectAll().where('merchant_id', '=', merchantId);
-  if (from) settled = settled.where('created_at', '>=', from);
-  if (to) settled = settled.where('created_at', '<', to);
   const [redeemedRow, settlementRows, accounts] = await Promise.all([
-    redeemed.executeTakeFirstOrThrow(),
-    settled.orderBy('created_at').orderBy('id').execute(),
-    deps.db.selectFrom('accounts').select(['id', 'balance']).where('id', 'in', [merchantAccountId(merchantId), payoutAccountId(merchantId)]).execute(),
+    redeemedTotals(deps.db, merchantId, { from, to }),
+    listSettlements(deps.db, merchantId, { from, to }),
+    accountBalances(deps.db, [merchantAccountId(merchantId), payoutAccountId(merchantId)]),
   ]);
   const balance = (id: string) => accounts.find((a) => a.id === id)?.balance ?? 0;
   return {
@@ -105,7 +96,7 @@ export async function recordSettlement(deps: ServiceDeps, actor: Actor, merchant
   const stored = await withRetry(() =>
     deps.db.transaction().execute((tx) =>
       idempotent(tx, idempotency, async () => {
-        const taken = await tx.selectFrom('settlements').select('id').where('merchant_id', '=', merchantId).where('reference', '=', input.reference).executeTakeFirst();
+        const taken = await findSettlementByReference(tx, merchantId, input.reference);
         if (taken) throw new DomainError('conflict', 'a settlement with this reference is already recorded for this merchant', { settlementId: taken.id });
         const id = newId();
         const payout = await applyLedger(tx, {
@@ -115,11 +106,7 @@ export async function recordSettlement(deps: ServiceDeps, actor: Actor, merchant
             { account: payoutAccountId(merchantId), amount: input.points },
           ],
         });
-        const row = await tx
-          .insertInto('settlements')
-          .values({ id, merchant_id: merchantId, points: input.points, reference: input.reference, transaction_id: payout.result.transactionId, actor_role: actor.role, actor_id: actor.id })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await insertSettlement(tx, { id, merchant_id: merchantId, points: input.points, reference: input.reference, transaction_id: payout.result.transactionId, actor_role: actor.role, actor_id: actor.id });
         const owed = payout.result.postings.find((p) => p.accountId === merchantAccountId(merchantId))?.balanceAfter ?? 0;
         const body = { id, merchantId, points: row.points, reference: row.reference, transactionId: row.transaction_id, owed, createdAt: row.created_at.toISOString() };
         return { status: 201, body };

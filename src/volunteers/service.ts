@@ -1,15 +1,14 @@
-import { principalDeactivated } from '../auth/principals.js';
 import type { Selectable } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
-import { subtreeFilter } from '../auth/scope.js';
 import { newId } from '../db/ids.js';
-import { openVolunteerAccounts } from '../ledger/accounts.js';
 import type { Status, VolunteersTable } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden, notFound } from '../errors.js';
-import { decodeIdCursor, pageFrom } from '../http/paging.js';
+import { openVolunteerAccounts } from '../ledger/accounts.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
-import { findVolunteer, insertVolunteer, listVolunteers as listRows, setVolunteerStatus, type VolunteerRow } from './repository.js';
+import { findPerson } from '../people/repository.js';
+import { deactivatePerson, pageOfPeople } from '../people/service.js';
+import { insertVolunteer, type VolunteerRow } from './repository.js';
 import type { CreateVolunteerInput, Volunteer } from './schemas.js';
 
 export function toVolunteer(row: Selectable<VolunteersTable>): Volunteer {
@@ -23,7 +22,7 @@ export function toVolunteer(row: Selectable<VolunteersTable>): Volunteer {
  */
 export async function loadVisibleVolunteer(deps: ServiceDeps, actor: Actor, id: string): Promise<VolunteerRow> {
   if (actor.role === 'merchant') throw forbidden('merchants cannot read volunteer records');
-  const row = await findVolunteer(deps.db, id);
+  const row = await findPerson(deps.db, 'volunteers', id);
   if (!row) throw notFound('volunteer');
   if (actor.role === 'organiser' && !inScope(actor, row.org_path)) throw notFound('volunteer');
   if (actor.role === 'volunteer' && actor.id !== row.id) throw notFound('volunteer');
@@ -55,10 +54,7 @@ export async function listVolunteers(
   query: { orgUnitId?: string | undefined; status?: Status | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: Volunteer[]; nextCursor: string | null }> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers list volunteers');
-  const withinPath = await subtreeFilter(deps.db, actor, query.orgUnitId);
-  const afterId = decodeIdCursor(query.cursor);
-  const rows = await listRows(deps.db, { withinPath, status: query.status, afterId, limit: query.limit });
-  const page = pageFrom(rows, query.limit, (r) => [r.id]);
+  const page = await pageOfPeople(deps, actor, 'volunteers', query);
   return { items: page.items.map(toVolunteer), nextCursor: page.nextCursor };
 }
 
@@ -66,8 +62,5 @@ export async function listVolunteers(
 export async function deactivateVolunteer(deps: ServiceDeps, actor: Actor, id: string): Promise<Volunteer> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers deactivate volunteers');
   await loadVisibleVolunteer(deps, actor, id);
-  const row = await setVolunteerStatus(deps.db, id, 'inactive');
-  principalDeactivated(id);
-  if (!row) throw notFound('volunteer');
-  return toVolunteer(row);
+  return toVolunteer(await deactivatePerson(deps, 'volunteers', id, 'volunteer'));
 }

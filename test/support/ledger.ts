@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { anyIssuanceAccount } from '../../src/ledger/accounts.js';
 import type { LedgerRequest } from '../../src/ledger/apply.js';
@@ -37,3 +38,9 @@ export const credit = (volunteerId: string, points: number, id = randomUUID()): 
     { account: volunteerId, amount: points },
   ],
 });
+
+/** What the ledger says happened to a claim: the kinds of the transactions that name it, oldest first. */
+export async function ledgerKinds(app: TestApp, redemptionId: string): Promise<string[]> {
+  const rows = await sql<{ kind: string }>`select kind from ledger_transactions where reference = ${redemptionId} order by created_at, kind`.execute(app.deps.db);
+  return rows.rows.map((r) => r.kind);
+}

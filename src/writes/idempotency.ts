@@ -49,10 +49,15 @@ export function idempotencyScope(actor: Actor, key: string | undefined, operatio
   return { caller: callerOf(actor), key, hash: requestHash(operation, body) };
 }
 
-export interface StoredResponse<T> {
-  status: number;
+/** A write's answer, and whether it is the stored answer of an earlier identical request. */
+export interface Replayable<T> {
   body: T;
   replayed: boolean;
+}
+
+/** A Replayable answer with the HTTP status it was stored with. */
+export interface StoredResponse<T> extends Replayable<T> {
+  status: number;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { ServiceDeps } from '../deps.js';
-import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, pageQuery, z } from '../http/openapi.js';
-import { idempotencyScope } from './idempotency.js';
+import { ledgerDigest } from '../ledger/digest.js';
+import { verifyLedger } from '../ledger/verify.js';
+import { IdempotencyHeaders, idempotencyErrors, replayHeader, replayedBody, requestIdempotency } from '../writes/replay.js';
 import {
   AdjustmentBody,
   AwardBody,
@@ -18,19 +18,9 @@ import {
   TransactionSchema,
   VerifySchema,
 } from './schemas.js';
-import { adjustPoints, awardPoints, getBalance, getStatement, getTotals, getTransaction, ledgerDigest, reverseTransaction, verifyLedger } from './service.js';
+import { adjustPoints, awardPoints, getBalance, getStatement, getTotals, getTransaction, reverseTransaction } from './service.js';
 
 const tags = ['Ledger'];
-
-export const IdempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .openapi({ description: 'Idempotency-Key: required; unique per intended operation (per caller); 1-200 printable ASCII characters. Headers are case-insensitive.', example: 'award-2026-11-23-0001' }),
-});
-
-const replayHeader = { 'Idempotent-Replayed': { description: 'Present and "true" when this is the stored response of an earlier identical request', schema: { type: 'string' as const } } };
-const idemErrors = ['idempotency_key_reused', 'idempotency_in_progress'] as const;
 
 const award = createRoute({
   method: 'post',
@@ -39,7 +29,7 @@ const award = createRoute({
   summary: 'Award points to a volunteer (admin, organiser in scope)',
   security: bearerSecurity,
   request: { ...jsonBody(AwardBody), headers: IdempotencyHeaders },
-  responses: { 201: { ...jsonContent(PointsMovedSchema, 'Points awarded (or the replay of an identical earlier request)'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'inactive', ...idemErrors) },
+  responses: { 201: { ...jsonContent(PointsMovedSchema, 'Points awarded (or the replay of an identical earlier request)'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'inactive', ...idempotencyErrors) },
 });
 
 const adjust = createRoute({
@@ -49,7 +39,7 @@ const adjust = createRoute({
   summary: 'Credit or debit a volunteer by hand, with a reason (admin)',
   security: bearerSecurity,
   request: { ...jsonBody(AdjustmentBody), headers: IdempotencyHeaders },
-  responses: { 201: { ...jsonContent(PointsMovedSchema, 'Adjustment posted'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'insufficient_points', ...idemErrors) },
+  responses: { 201: { ...jsonContent(PointsMovedSchema, 'Adjustment posted'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'insufficient_points', ...idempotencyErrors) },
 });
 
 const reverse = createRoute({
@@ -59,7 +49,7 @@ const reverse = createRoute({
   summary: 'Reverse an award, correction or adjustment, at most once (admin)',
   security: bearerSecurity,
   request: { params: IdParam, ...jsonBody(ReverseBody), headers: IdempotencyHeaders },
-  responses: { 201: { ...jsonContent(ReversalSchema, 'The reversing transaction'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'already_reversed', 'insufficient_points', 'conflict', ...idemErrors) },
+  responses: { 201: { ...jsonContent(ReversalSchema, 'The reversing transaction'), headers: replayHeader }, ...errorResponses('forbidden', 'not_found', 'already_reversed', 'insufficient_points', 'conflict', ...idempotencyErrors) },
 });
 
 const readTransaction = createRoute({
@@ -120,28 +110,20 @@ const digest = createRoute({
   responses: { 200: jsonContent(DigestSchema, 'The digest'), ...errorResponses('forbidden') },
 });
 
-function created<T>(c: Context<AppEnv>, outcome: { body: T; replayed: boolean }) {
-  if (outcome.replayed) c.header('idempotent-replayed', 'true');
-  return c.json(outcome.body, 201);
-}
-
-export function ledgerRoutes(deps: ServiceDeps) {
+export function pointRoutes(deps: ServiceDeps) {
   return createRouter()
     .openapi(award, async (c) => {
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return created(c, await awardPoints(deps, actor, input, idempotencyScope(actor, c.req.header('idempotency-key'), 'award', input, true)));
+      return c.json(replayedBody(c, await awardPoints(deps, c.get('actor'), input, requestIdempotency(c, 'award', input, true))), 201);
     })
     .openapi(adjust, async (c) => {
       const input = c.req.valid('json');
-      const actor = c.get('actor');
-      return created(c, await adjustPoints(deps, actor, input, idempotencyScope(actor, c.req.header('idempotency-key'), 'adjustment', input, true)));
+      return c.json(replayedBody(c, await adjustPoints(deps, c.get('actor'), input, requestIdempotency(c, 'adjustment', input, true))), 201);
     })
     .openapi(reverse, async (c) => {
       const input = c.req.valid('json');
       const { id } = c.req.valid('param');
-      const actor = c.get('actor');
-      return created(c, await reverseTransaction(deps, actor, id, input, idempotencyScope(actor, c.req.header('idempotency-key'), `reverse:${id}`, input, true)));
+      return c.json(replayedBody(c, await reverseTransaction(deps, c.get('actor'), id, input, requestIdempotency(c, `reverse:${id}`, input, true))), 201);
     })
     .openapi(readTransaction, async (c) => c.json(await getTransaction(deps, c.get('actor'), c.req.valid('param').id), 200))
     .openapi(balance, async (c) => c.json(await getBalance(deps, c.get('actor'), c.req.valid('param').id), 200))

@@ -1,7 +1,7 @@
-import type { Db, Tx } from '../db/database.js';
+import type { Actor } from '../auth/actor.js';
+import type { Db } from '../db/database.js';
 import { notFound } from '../errors.js';
-import { findOrgUnit } from '../orgunits/repository.js';
-import type { Actor } from './actor.js';
+import { findOrgUnit } from './repository.js';
 
 /**
  * The org-unit path prefix a list query must stay inside. An organiser never sees past its own
@@ -19,9 +19,4 @@ export async function subtreeFilter(db: Db, actor: Actor, orgUnitId: string | un
     if (!path.startsWith(actor.orgPath)) throw notFound('org unit');
   }
   return path;
-}
-
-/** The materialised path of the unit a person belongs to. */
-export async function orgPathOf(db: Db | Tx, orgUnitId: string): Promise<string | undefined> {
-  return (await findOrgUnit(db, orgUnitId))?.path;
 }

@@ -2,8 +2,8 @@ import { randomInt } from 'node:crypto';
 import { statement, type Db } from '../db/database.js';
 import { isRetryable, mapDatabaseError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
-import { issuanceAccountId, issuanceShards, resolveIssuance } from './accounts.js';
-import { applyLedger, type LedgerOutcome, type LedgerRequest } from './apply.js';
+import { issuanceAccountId, issuanceShards, resolveIssuance } from '../ledger/accounts.js';
+import { applyLedger, type LedgerOutcome, type LedgerRequest } from '../ledger/apply.js';
 
 /**
  * Group commit for the service's single-statement writes: awards, adjustments and reversals
