@@ -21,6 +21,7 @@ import type { Actor } from '../src/auth/actor.js';
 import { createActivity, getCheckInCode } from '../src/activities/service.js';
 import { createActivityType } from '../src/activitytypes/service.js';
 import { findActivityTypeByCode } from '../src/activitytypes/repository.js';
+import { uuidArray } from '../src/db/batch.js';
 import { buildDeps } from '../src/bootstrap.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { ServiceDeps } from '../src/deps.js';
@@ -125,6 +126,8 @@ export interface DemoSummary {
   orgUnits: number;
   organisers: { id: string; name: string; unit: string }[];
   volunteers: number;
+  /** The richest volunteer of the community with an activity running now, to try the wallet as. */
+  featuredVolunteer: { id: string; name: string; community: string; balance: number };
   activities: number;
   records: number;
   merchants: { id: string; name: string }[];
@@ -303,6 +306,13 @@ export async function seedDemo(deps: ServiceDeps, options: Partial<DemoOptions> 
   const wishes = await seedWishes(deps, o, rnd, communities, byCommunity);
   log(`wishes: ${wishes.posted} posted, ${wishes.confirmed} confirmed, ${wishes.open} open, ${wishes.expired} expired`);
 
+  const featured = await sql<{ id: string; name: string; balance: number }>`
+    select v.id, v.name, a.balance from volunteers v join accounts a on a.id = v.id
+     where v.id = any(${uuidArray(byCommunity.get(live.id)!.map((v) => v.id))}::text::uuid[])
+     order by a.balance desc, v.id limit 1`.execute(deps.db);
+  const featuredVolunteer = featured.rows[0];
+  if (!featuredVolunteer) throw new Error(`no volunteers in ${live.name}`);
+
   const verification = await verifyLedgerRows(deps);
   const totals = await getTotals(deps, admin);
   return {
@@ -310,6 +320,7 @@ export async function seedDemo(deps: ServiceDeps, options: Partial<DemoOptions> 
     orgUnits: units,
     organisers,
     volunteers: o.volunteers,
+    featuredVolunteer: { ...featuredVolunteer, community: live.name },
     activities: o.activities + 1,
     records,
     merchants,

@@ -49,6 +49,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: intFrom(0, 1_000_000).default(200),
   RATE_LIMIT_BURST: intFrom(1, 1_000_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `production` keeps a terminal's output to the JSON log alone (no line written for a person). */
+  NODE_ENV: z.string().optional(),
   PROGRAMME_NAME: z.string().min(1).max(200).default('jifen volunteer programme'),
   PROGRAMME_TIME_ZONE: timeZone.default('Asia/Shanghai'),
   TOKEN_ISSUER: z.string().min(1).default('jifen'),

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { buildApp } from './app.js';
 import { buildDeps } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Database } from './db/database.js';
 import { createLogger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
 import { startExpirySweeper } from './redemptions/service.js';
@@ -40,6 +42,19 @@ function drainable(server: ServerType) {
   };
 }
 
+/**
+ * The one line for a person who started the service in a terminal: where it answers and where its
+ * API reference is. When stdout is not a terminal, or in production, only the JSON log is written.
+ */
+function greeting(config: Config, port: number, database: Pick<Database, 'kind' | 'location'>): string {
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const address = `http://${host}:${port}`;
+  const relative = path.relative(process.cwd(), database.location);
+  const folder = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : database.location;
+  const data = database.kind === 'pglite' ? `embedded database in ${folder}` : `PostgreSQL at ${database.location}`;
+  return `jifen is serving ${address} (API reference: ${address}/docs; ${data}). Ctrl-C stops it.\n`;
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -65,6 +80,7 @@ async function main(): Promise<void> {
   const stopWishSweeper = startWishSweeper(deps);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'listening');
+    if (process.stdout.isTTY && config.NODE_ENV !== 'production') process.stdout.write(greeting(config, info.port, deps.database));
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'server error');

@@ -1,7 +1,8 @@
 /**
- * Runs the real entry point (`node --import tsx src/main.ts`) as a child process, as `npm start`
- * does, for the fault scripts and their tests: start and wait for readiness, kill -9, restart on the
- * same port, and mint tokens the running configuration accepts (same DATA_DIR, same keys).
+ * Runs the real entry point (`node --import tsx src/main.ts` as `npm start` does, or the compiled
+ * dist/src/main.js) as a child process, for the fault scripts and their tests: start and wait for
+ * readiness, kill -9, restart on the same port, and mint tokens the running configuration accepts
+ * (same DATA_DIR, same keys).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -46,9 +47,12 @@ export interface ServiceProcess {
   alive(): boolean;
 }
 
-export function launchService(env: Record<string, string>): ServiceProcess {
+/** How `npm start` runs the service: TypeScript through tsx. The compiled form is ['dist/src/main.js']. */
+export const sourceEntry = ['--import', 'tsx', 'src/main.ts'];
+
+export function launchService(env: Record<string, string>, entry: string[] = sourceEntry): ServiceProcess {
   const port = Number(env.PORT);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: repoRoot, env: childEnv({ HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, entry, { cwd: repoRoot, env: childEnv({ HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   const keep = (chunk: string) => {
@@ -84,8 +88,8 @@ export async function waitReady(service: ServiceProcess, timeoutMs = 90_000): Pr
   throw new Error(`service was not ready within ${timeoutMs} ms:\n${service.output()}`);
 }
 
-export async function startService(env: Record<string, string>, timeoutMs?: number): Promise<ServiceProcess> {
-  const service = launchService(env);
+export async function startService(env: Record<string, string>, timeoutMs?: number, entry?: string[]): Promise<ServiceProcess> {
+  const service = launchService(env, entry);
   try {
     await waitReady(service, timeoutMs);
   } catch (error) {

@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
 
-export const sqlDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+/**
+ * The package root: the nearest folder above this module holding package.json. The same code runs
+ * from src/ (through tsx) and compiled into dist/ (one level deeper), so the migrations are found
+ * from the root rather than by a fixed number of `..` steps.
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}: cannot find the sql/ migrations`);
+  }
+}
+
+export const sqlDir = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'sql');
 
 /** An arbitrary, fixed advisory-lock key: every instance migrating the same database takes this one. */
 const migrationLockKey = 7_106_915_311;

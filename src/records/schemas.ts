@@ -1,7 +1,7 @@
 import { z } from '../http/openapi.js';
 import { RuleKindSchema } from '../activitytypes/schemas.js';
 
-/** Rows in one bulk entry or one bulk decision (SPEC: 1..1000). */
+/** Rows in one bulk entry or one bulk decision: 1 to 1,000, as the HTTP contract says. */
 export const batchSizeMax = 1000;
 export const unitsMax = 1000;
 /** The longest activity (31 days) in minutes; the activity's own length is the real cap. */

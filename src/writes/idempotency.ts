@@ -7,7 +7,7 @@ import { validationFailed } from '../errors.js';
 /** Idempotency-Key values: printable ASCII, bounded, so a key is safe to store and to log. */
 export const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 
-/** How long a completed request's response is kept for replay (SPEC: at least 24 hours). */
+/** How long a completed request's response is kept for replay; the HTTP contract promises at least 24 hours. */
 export const idempotencyRetentionHours = 48;
 
 export interface IdempotencyScope {

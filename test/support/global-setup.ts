@@ -26,9 +26,9 @@ async function tryContainer(): Promise<{ url: string; stop: () => Promise<void> 
 }
 
 /**
- * Resolves a PostgreSQL server as SPEC says (DATABASE_URL, else testcontainers when a Docker engine
- * answers, else the local server), creates a database of this run's own, migrates it once, and drops
- * it when the run ends.
+ * Resolves a PostgreSQL server as docs/testing.md says (DATABASE_URL, else testcontainers when a
+ * Docker engine answers, else the local server), creates a database of this run's own, migrates it
+ * once, and drops it when the run ends.
  */
 export default async function setup(project: TestProject) {
   let serverUrl = process.env.DATABASE_URL;
