@@ -32,6 +32,17 @@ export const envSchema = z.object({
   PORT: intFrom(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: postgresUrl.optional(),
+  /**
+   * The address people reach the service at (scheme, host, port; no path), used in the links it
+   * hands out: sign-in links, check-in QR codes, certificate verification. Unset: http://localhost:PORT.
+   * An https address also marks the session cookie Secure.
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), { message: 'must be an http(s) origin with no path, e.g. https://jifen.example.org' })
+    .transform((u) => u.replace(/\/$/, ''))
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: intFrom(1, 200).default(10),
   // Group commit of single-statement writes (awards, adjustments, reversals, claims, redeems): at
@@ -101,8 +112,10 @@ export const envSchema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'DATA_DIR'> & {
+  Omit<z.infer<typeof envSchema>, 'DATA_DIR' | 'PUBLIC_URL'> & {
     DATA_DIR: string;
+    /** Always set once loaded: PUBLIC_URL, or http://localhost:PORT. */
+    PUBLIC_URL: string;
   }
 >;
 
@@ -137,5 +150,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...value, DATA_DIR: path.resolve(value.DATA_DIR) });
+  return Object.freeze({
+    ...value,
+    DATA_DIR: path.resolve(value.DATA_DIR),
+    PUBLIC_URL: value.PUBLIC_URL ?? `http://localhost:${value.PORT}`,
+  });
 }
