@@ -13,6 +13,7 @@
 --   0012_write_group_one_subtransaction.sql
 --   0013_write_group_lock_index_scans.sql
 --   0016_wishes.sql
+--   0018_desk.sql
 
 -- Sequences
 create sequence certificate_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1;
@@ -49,17 +50,17 @@ create table activities (
   capacity integer,
   signed_up integer default 0 not null,
   status text default 'open'::text not null,
-  check_in_code text not null,
   created_by_role text not null,
   created_by_id text not null,
   created_at timestamp with time zone default now() not null,
+  check_in_secret bytea not null,
   constraint activities_pkey PRIMARY KEY (id),
   constraint activities_activity_type_id_fkey FOREIGN KEY (activity_type_id) REFERENCES activity_types(id),
   constraint activities_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES org_units(id),
   constraint activities_point_rule_id_fkey FOREIGN KEY (point_rule_id) REFERENCES point_rules(id),
   constraint activities_capacity_check CHECK (((capacity >= 1) AND (capacity <= 100000))),
   constraint activities_check CHECK ((ends_at > starts_at)),
-  constraint activities_check_in_code_check CHECK ((check_in_code ~ '^[0-9]{6}$'::text)),
+  constraint activities_check_in_secret_length CHECK (((length(check_in_secret) >= 16) AND (length(check_in_secret) <= 64))),
   constraint activities_check1 CHECK (((ends_at - starts_at) <= '31 days'::interval)),
   constraint activities_check2 CHECK (((capacity IS NULL) OR (signed_up <= capacity))),
   constraint activities_place_check CHECK (((length(place) >= 1) AND (length(place) <= 200))),
@@ -548,7 +549,9 @@ CREATE INDEX settlements_merchant_created_idx ON public.settlements USING btree 
 CREATE UNIQUE INDEX volunteer_posts_held_once ON public.volunteer_posts USING btree (volunteer_id, org_unit_id, kind) WHERE (ended_at IS NULL);
 CREATE INDEX volunteer_posts_unit_idx ON public.volunteer_posts USING btree (org_unit_id, volunteer_id) WHERE (ended_at IS NULL);
 CREATE INDEX volunteer_posts_volunteer_idx ON public.volunteer_posts USING btree (volunteer_id, id);
+CREATE INDEX volunteers_name_idx ON public.volunteers USING btree (name, id);
 CREATE INDEX volunteers_org_unit_idx ON public.volunteers USING btree (org_unit_id, id);
+CREATE INDEX volunteers_phone_key_idx ON public.volunteers USING btree (phone_key(phone)) WHERE (phone IS NOT NULL);
 CREATE UNIQUE INDEX wish_events_award_once ON public.wish_events USING btree (transaction_id) WHERE (transaction_id IS NOT NULL);
 CREATE UNIQUE INDEX wish_events_confirmed_once ON public.wish_events USING btree (wish_id) WHERE (to_status = 'confirmed'::text);
 CREATE INDEX wish_events_taker_idx ON public.wish_events USING btree (taker_id) WHERE (taker_id IS NOT NULL);
@@ -862,6 +865,14 @@ AS $function$
     end if;
     return new;
   end
+  $function$;
+
+CREATE OR REPLACE FUNCTION public.phone_key(phone text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+    select nullif(regexp_replace(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), '^86(1[0-9]{10})$', '\1'), '')
   $function$;
 
 CREATE OR REPLACE FUNCTION public.redemption_claim(p jsonb)

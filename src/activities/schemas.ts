@@ -58,9 +58,12 @@ export const ListActivitiesQuery = z.object({
 export const CheckInCodeSchema = z
   .object({
     activityId: z.string().uuid(),
-    code: z.string().regex(/^[0-9]{6}$/),
-    validFrom: z.string().datetime(),
-    validUntil: z.string().datetime(),
+    code: z.string().regex(/^[0-9]{6}$/).openapi({ description: 'The code of the moment; it rotates every rotationSeconds' }),
+    validFrom: z.string().datetime().openapi({ description: 'When check-in opens: the activity starts' }),
+    validUntil: z.string().datetime().openapi({ description: 'When check-in closes: the activity ends' }),
+    rotatesAt: z.string().datetime().openapi({ description: 'When the next code replaces this one on the screen: ask again then' }),
+    acceptedUntil: z.string().datetime().openapi({ description: 'The last moment this code is accepted (a grace after it rotates, for slow phones)' }),
+    rotationSeconds: z.number().int().openapi({ example: 30 }),
   })
   .openapi('CheckInCode');
 

@@ -1,6 +1,6 @@
-import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import { inScope, type Actor } from '../auth/actor.js';
+import { checkInCodeAt, checkInCodePeriodSeconds, newCheckInSecret } from './checkincode.js';
 import { subtreeFilter } from '../orgunits/scope.js';
 import { currentRules, findActivityTypeByCode } from '../activitytypes/repository.js';
 import type { Tx } from '../db/database.js';
@@ -64,8 +64,8 @@ export async function loadManagedActivity(db: ServiceDeps['db'] | Tx, actor: Act
 
 /**
  * Creates an activity in an active org unit (organisers only inside their subtree). The activity
- * takes the type's current rule version and keeps it for life; a fresh six-digit check-in code is
- * drawn for it.
+ * takes the type's current rule version and keeps it for life; a fresh secret is drawn for its
+ * rotating check-in code.
  */
 export async function createActivity(deps: ServiceDeps, actor: Actor, input: CreateActivityInput): Promise<Activity> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers create activities');
@@ -86,7 +86,7 @@ export async function createActivity(deps: ServiceDeps, actor: Actor, input: Cre
     ends_at: new Date(input.endsAt),
     place: input.place ?? null,
     capacity: input.capacity ?? null,
-    check_in_code: String(randomInt(1_000_000)).padStart(6, '0'),
+    check_in_secret: newCheckInSecret(),
     created_by_role: actor.role,
     created_by_id: actor.id,
   });
@@ -147,11 +147,24 @@ export async function cancelActivity(deps: ServiceDeps, actor: Actor, id: string
   return getActivity(deps, actor, id);
 }
 
-/** The check-in code an organiser shows at the activity; it works only while the activity runs. */
+/**
+ * The check-in code an organiser shows at the activity right now. It works only while the activity
+ * runs, and it rotates: a screen showing it asks again at `rotatesAt`; the code is still accepted
+ * for a short grace after that (activities/checkincode.ts).
+ */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
   if (activity.status === 'cancelled') throw new DomainError('conflict', 'the activity is cancelled');
-  return { activityId: activity.id, code: activity.check_in_code, validFrom: activity.starts_at.toISOString(), validUntil: activity.ends_at.toISOString() };
+  const now = checkInCodeAt(activity.check_in_secret, Date.now());
+  return {
+    activityId: activity.id,
+    code: now.code,
+    validFrom: activity.starts_at.toISOString(),
+    validUntil: activity.ends_at.toISOString(),
+    rotatesAt: now.shownUntil.toISOString(),
+    acceptedUntil: now.acceptedUntil.toISOString(),
+    rotationSeconds: checkInCodePeriodSeconds,
+  };
 }
 
 /** The check-in code as a QR code (SVG) for volunteers to scan. */

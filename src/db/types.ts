@@ -131,7 +131,8 @@ export interface ActivitiesTable {
   capacity: number | null;
   signed_up: Generated<number>;
   status: Generated<ActivityStatus>;
-  check_in_code: string;
+  /** The secret the rotating check-in code is derived from (activities/checkincode.ts); never shown. */
+  check_in_secret: Uint8Array;
   created_by_role: string;
   created_by_id: string;
   created_at: Timestamp;

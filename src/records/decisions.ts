@@ -1,5 +1,7 @@
-import type { Actor } from '../auth/actor.js';
+import { inScope, type Actor } from '../auth/actor.js';
+import { findActivity } from '../activities/repository.js';
 import { loadManagedActivity, minutesMax } from '../activities/service.js';
+import type { Tx } from '../db/database.js';
 import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed, type FieldError } from '../errors.js';
@@ -31,29 +33,39 @@ import { batchRefused, toRecord, tooMany } from './service.js';
 export type Decision = 'approve' | 'reject';
 
 /**
- * Approves or rejects records of one activity (admin, organiser managing it). The heads are
- * locked in id order, so concurrent decisions about the same record serialise: the first moves it,
- * the others find it already decided. Approval credits each pending record exactly once (a unique
- * index on its credited version backs this) and adds its minutes to the volunteer's service time;
- * rejection credits nothing. Deciding a record the same way again changes nothing; deciding it the
- * other way is a conflict. All or nothing.
+ * Which records a decision is about: one record (unknown → 404, another subtree's activity → 403,
+ * as for every single-activity route); records of one named activity; or records of any activities
+ * the actor manages (the approval queue), where a record the actor may not decide on is refused by
+ * its position in the list, the same words for unknown and out of scope so ids cannot be probed.
  */
-async function decide(deps: ServiceDeps, actor: Actor, activityId: string | undefined, recordIds: string[], decision: Decision, reason: string | undefined, idempotency: IdempotencyScope | undefined) {
+type Target = { kind: 'one'; recordId: string } | { kind: 'activity'; activityId: string; recordIds: string[] } | { kind: 'managed'; recordIds: string[] };
+
+const recordIdsOf = (target: Target) => (target.kind === 'one' ? [target.recordId] : target.recordIds);
+const pathOf = (target: Target, i: number) => (target.kind === 'one' ? 'id' : `recordIds.${i}`);
+
+/**
+ * Approves or rejects records (admin, organiser managing their activities). The heads are locked
+ * in id order, then their activities in id order, so concurrent decisions about the same record
+ * serialise: the first moves it, the others find it already decided. Approval credits each pending
+ * record exactly once (a unique index on its credited version backs this) and adds its minutes to
+ * the volunteer's service time; rejection credits nothing. Deciding a record the same way again
+ * changes nothing; deciding it the other way is a conflict. All or nothing.
+ */
+async function decide(deps: ServiceDeps, actor: Actor, target: Target, decision: Decision, reason: string | undefined, idempotency: IdempotencyScope | undefined) {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers decide on records');
+  const recordIds = recordIdsOf(target);
   const outcome = await withRetry(() =>
     deps.db.transaction().execute((tx) =>
       idempotent(tx, idempotency, async () => {
         const heads = new Map((await lockRecordHeads(tx, [...new Set(recordIds)])).map((h) => [h.id, h]));
-        const targetActivity = activityId ?? heads.get(recordIds[0] ?? '')?.activity_id;
-        if (!targetActivity) throw notFound('record');
-        const activity = await loadManagedActivity(tx, actor, targetActivity, 'share');
+        const activities = await managedActivities(tx, actor, target, heads);
         const errors: FieldError[] = [];
         const conflicts: FieldError[] = [];
         const toMove: string[] = [];
         recordIds.forEach((id, i) => {
           const head = heads.get(id);
-          const path = activityId ? `recordIds.${i}` : 'id';
-          if (!head || head.activity_id !== activity.id) errors.push({ path, message: 'no such record at this activity' });
+          const path = pathOf(target, i);
+          if (!head || !activities.has(head.activity_id)) errors.push({ path, message: target.kind === 'managed' ? 'no such record in your scope' : 'no such record at this activity' });
           else if (decision === 'approve' && head.status === 'approved') return;
           else if (decision === 'reject' && head.status === 'rejected') return;
           else if (decision === 'approve' && head.status !== 'pending') conflicts.push({ path, message: `a ${head.status} record cannot be approved` });
@@ -61,7 +73,7 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
           else if (!toMove.includes(id)) toMove.push(id);
         });
         if (errors.length > 0) {
-          if (!activityId) throw notFound('record');
+          if (target.kind === 'one') throw notFound('record');
           throw batchRefused(errors, 'the decision was refused');
         }
         if (conflicts.length > 0) throw new DomainError('conflict', `the decision was refused: ${conflicts[0]?.path}: ${conflicts[0]?.message}; nothing was written`, { errors: tooMany(conflicts) });
@@ -72,7 +84,7 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
           const people = await findVolunteersForBatch(tx, [...new Set([...current.values()].map((r) => r.volunteer_id))]);
           const inactive = recordIds.flatMap((id, i) => {
             const row = current.get(id);
-            return row && people.get(row.volunteer_id)?.status !== 'active' ? [{ path: activityId ? `recordIds.${i}` : 'id', message: 'the volunteer is inactive' }] : [];
+            return row && people.get(row.volunteer_id)?.status !== 'active' ? [{ path: pathOf(target, i), message: 'the volunteer is inactive' }] : [];
           });
           if (inactive.length > 0) throw new DomainError('inactive', `the decision was refused: ${inactive[0]?.path}: the volunteer is inactive; nothing was written`, { errors: tooMany(inactive) });
         }
@@ -82,7 +94,7 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
           const row = current.get(id);
           if (!row) throw new Error(`record ${id} vanished under its lock`);
           const transactionId = decision === 'approve' && row.points > 0 ? newId() : null;
-          if (transactionId) credits.push({ recordId: id, volunteerId: row.volunteer_id, points: row.points, transactionId });
+          if (transactionId) credits.push({ recordId: id, volunteerId: row.volunteer_id, points: row.points, transactionId, memo: row.activity_title });
           versions.push({
             record_id: id,
             version: row.current_version + 1,
@@ -95,7 +107,8 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
             reason: reason ?? null,
           });
         }
-        await postCredits(tx, actor, 'award', activity.title, credits);
+        // Each award's memo names its own activity (set on each credit above).
+        await postCredits(tx, actor, 'award', '', credits);
         await insertVersions(tx, actor, versions);
         await advanceHeads(tx, toMove, { status: decision === 'approve' ? 'approved' : 'rejected', decidedBy: actor });
         if (decision === 'approve') await addServiceMinutes(tx, toMove.map((id) => ({ volunteer_id: current.get(id)?.volunteer_id ?? '', minutes: current.get(id)?.minutes ?? 0 })));
@@ -108,15 +121,43 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
   return outcome;
 }
 
+/**
+ * The activities whose records the decision may touch, share-locked in id order. For one record or
+ * one named activity, loadManagedActivity answers as every activity route does (404, or 403 outside
+ * the organiser's subtree); for the queue, activities outside the subtree are simply left out.
+ */
+async function managedActivities(tx: Tx, actor: Actor, target: Target, heads: Map<string, { activity_id: string }>): Promise<Set<string>> {
+  if (target.kind === 'activity') return new Set([(await loadManagedActivity(tx, actor, target.activityId, 'share')).id]);
+  if (target.kind === 'one') {
+    const head = heads.get(target.recordId);
+    if (!head) throw notFound('record');
+    return new Set([(await loadManagedActivity(tx, actor, head.activity_id, 'share')).id]);
+  }
+  const managed = new Set<string>();
+  for (const id of [...new Set([...heads.values()].map((h) => h.activity_id))].sort()) {
+    const activity = await findActivity(tx, id, 'share');
+    if (activity && (actor.role === 'admin' || (actor.role === 'organiser' && inScope(actor, activity.org_path)))) managed.add(id);
+  }
+  return managed;
+}
+
 export async function decideOne(deps: ServiceDeps, actor: Actor, recordId: string, decision: Decision, input: { reason?: string | undefined }, idempotency: IdempotencyScope | undefined) {
-  const outcome = await decide(deps, actor, undefined, [recordId], decision, input.reason, idempotency);
+  const outcome = await decide(deps, actor, { kind: 'one', recordId }, decision, input.reason, idempotency);
   const record = outcome.body.records[0];
   if (!record) throw notFound('record');
   return { replayed: outcome.replayed, body: record };
 }
 
 export async function decideMany(deps: ServiceDeps, actor: Actor, activityId: string, decision: Decision, input: { recordIds: string[]; reason?: string | undefined }, idempotency: IdempotencyScope | undefined) {
-  return decide(deps, actor, activityId, input.recordIds, decision, input.reason, idempotency);
+  return decide(deps, actor, { kind: 'activity', activityId, recordIds: input.recordIds }, decision, input.reason, idempotency);
+}
+
+/**
+ * Decides records from the approval queue, whatever activities they belong to, all or nothing: the
+ * organiser's "approve all" over its subtree's pending check-ins.
+ */
+export async function decideQueued(deps: ServiceDeps, actor: Actor, decision: Decision, input: { recordIds: string[]; reason?: string | undefined }, idempotency: IdempotencyScope | undefined) {
+  return decide(deps, actor, { kind: 'managed', recordIds: input.recordIds }, decision, input.reason, idempotency);
 }
 
 /**

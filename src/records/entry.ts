@@ -1,4 +1,5 @@
 import { inScope, type Actor } from '../auth/actor.js';
+import { judgeCheckInCode } from '../activities/checkincode.js';
 import { findActivity, type ActivityRow } from '../activities/repository.js';
 import { loadManagedActivity, minutesMax } from '../activities/service.js';
 import type { Tx } from '../db/database.js';
@@ -111,14 +112,17 @@ export async function recordBatch(deps: ServiceDeps, actor: Actor, activityId: s
 }
 
 /**
- * Checks the code a volunteer typed or scanned. Wrong codes are counted outside any transaction (so
+ * Checks the code a volunteer typed or scanned against the activity's rotating code. Wrong codes are counted outside any transaction (so
  * the count survives the refusal) and after checkInFailuresMax of them the volunteer is refused.
  */
 async function checkCode(deps: ServiceDeps, actor: Actor & { role: 'volunteer' }, activity: ActivityRow, code: string) {
   if ((await checkInFailures(deps.db, activity.id, actor.id)) >= checkInFailuresMax) {
     throw new DomainError('rate_limited', 'too many wrong codes for this activity; ask the organiser to record your hours', {}, 3600);
   }
-  if (code !== activity.check_in_code) {
+  const judged = judgeCheckInCode(activity.check_in_secret, code, Date.now());
+  // A code that was this activity's a little while ago is an honest late scan, not a guess.
+  if (judged === 'expired') throw validationFailed([{ path: 'code', message: 'the check-in code has expired; scan the code on the screen again' }]);
+  if (judged === 'wrong') {
     await recordCheckInFailure(deps.db, activity.id, actor.id);
     throw validationFailed([{ path: 'code', message: 'not the check-in code of this activity' }]);
   }

@@ -71,10 +71,20 @@ export async function listVersions(db: Db | Tx, recordId: string): Promise<Versi
 
 export async function listRecords(
   db: Db,
-  filter: { activityId?: string; volunteerId?: string; status?: RecordStatus | undefined; cursorId?: string | undefined; newestFirst: boolean; limit: number },
+  filter: {
+    activityId?: string | undefined;
+    volunteerId?: string | undefined;
+    /** Only records of activities in this org-unit subtree. */
+    withinPath?: string | undefined;
+    status?: RecordStatus | undefined;
+    cursorId?: string | undefined;
+    newestFirst: boolean;
+    limit: number;
+  },
 ): Promise<RecordRow[]> {
   let q = recordQuery(db).orderBy('s.id', filter.newestFirst ? 'desc' : 'asc').limit(filter.limit + 1);
   if (filter.activityId) q = q.where('s.activity_id', '=', filter.activityId);
+  if (filter.withinPath) q = q.where('u.path', 'like', `${filter.withinPath}%`);
   if (filter.volunteerId) q = q.where('s.volunteer_id', '=', filter.volunteerId);
   if (filter.status) q = q.where('s.status', '=', filter.status);
   if (filter.cursorId) q = q.where('s.id', filter.newestFirst ? '<' : '>', filter.cursorId);
@@ -175,6 +185,8 @@ export interface Credit {
   /** Positive credits the volunteer; negative takes points back (a downward correction). */
   points: number;
   transactionId: string;
+  /** The transaction's memo when it differs from the batch's (a decision spanning activities names each one). */
+  memo?: string;
 }
 
 /**
@@ -191,7 +203,7 @@ export async function postCredits(db: Tx, actor: Actor, kind: 'award' | 'correct
   const requests = [...moving]
     .sort((a, b) => (a.volunteerId < b.volunteerId ? -1 : a.volunteerId > b.volunteerId ? 1 : 0))
     .map((c) => ({
-      transaction: { id: c.transactionId, kind, memo, reference: c.recordId, actorRole: actor.role, actorId: actor.id },
+      transaction: { id: c.transactionId, kind, memo: c.memo ?? memo, reference: c.recordId, actorRole: actor.role, actorId: actor.id },
       postings: [
         { account: issuance, amount: -c.points },
         { account: volunteerAccountId(c.volunteerId), amount: c.points },

@@ -12,12 +12,13 @@ import {
   CheckOutBody,
   CorrectionBody,
   DecisionBody,
+  ListManagedRecordsQuery,
   ListRecordsQuery,
   ServiceRecordSchema,
 } from './schemas.js';
-import { correctRecord, decideMany, decideOne } from './decisions.js';
+import { correctRecord, decideMany, decideOne, decideQueued } from './decisions.js';
 import { checkIn, checkOut, recordBatch } from './entry.js';
-import { getRecord, listActivityRecords, listVolunteerRecords } from './service.js';
+import { getRecord, listActivityRecords, listManagedRecords, listVolunteerRecords } from './service.js';
 
 const tags = ['Service records'];
 const OptionalIdempotency = optionalIdempotencyHeaders('Optional here: deciding a record twice the same way already changes nothing');
@@ -81,6 +82,27 @@ const correct = createRoute({
     ...errorResponses('forbidden', 'not_found', 'conflict', 'insufficient_points', ...idempotencyErrors),
   },
 });
+
+const queue = createRoute({
+  method: 'get',
+  path: '/v1/records',
+  tags,
+  summary: "Records of every activity the caller manages, oldest first: with status=pending, the approval queue (admin; organisers their subtree's activities)",
+  security: bearerSecurity,
+  request: { query: ListManagedRecordsQuery.extend(pageQuery) },
+  responses: { 200: jsonContent(pageOf(ServiceRecordSchema), 'A page of records, oldest first'), ...errorResponses('forbidden', 'not_found') },
+});
+
+const queueDecision = (decision: 'approve' | 'reject') =>
+  createRoute({
+    method: 'post',
+    path: `/v1/records/${decision}`,
+    tags,
+    summary: `${decision === 'approve' ? 'Approve (and award)' : 'Reject'} up to 1,000 records of any activities the caller manages, all or nothing (admin, organiser in scope)`,
+    security: bearerSecurity,
+    request: { ...jsonBody(BulkDecisionBody), headers: OptionalIdempotency },
+    responses: { 200: { ...jsonContent(RecordsList, 'The records after the decision, in the order asked'), headers: replayHeader }, ...errorResponses('forbidden', 'conflict', 'inactive', ...idempotencyErrors) },
+  });
 
 const read = createRoute({
   method: 'get',
@@ -164,6 +186,15 @@ export function recordRoutes(deps: ServiceDeps) {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       return c.json(replayedBody(c, await correctRecord(deps, c.get('actor'), id, input, requestIdempotency(c, `correct:${id}`, input, true))), 201);
+    })
+    .openapi(queue, async (c) => c.json(await listManagedRecords(deps, c.get('actor'), c.req.valid('query')), 200))
+    .openapi(queueDecision('approve'), async (c) => {
+      const input = c.req.valid('json');
+      return c.json(replayedBody(c, await decideQueued(deps, c.get('actor'), 'approve', input, requestIdempotency(c, 'approve-records', input, false))), 200);
+    })
+    .openapi(queueDecision('reject'), async (c) => {
+      const input = c.req.valid('json');
+      return c.json(replayedBody(c, await decideQueued(deps, c.get('actor'), 'reject', input, requestIdempotency(c, 'reject-records', input, false))), 200);
     })
     .openapi(read, async (c) => c.json(await getRecord(deps, c.get('actor'), c.req.valid('param').id), 200))
     .openapi(checkInRoute, async (c) => c.json(await checkIn(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('json')), 201))

@@ -101,6 +101,11 @@ export const ListRecordsQuery = z.object({
   status: RecordStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
 });
 
+export const ListManagedRecordsQuery = ListRecordsQuery.extend({
+  orgUnitId: z.string().uuid().optional().openapi({ param: { name: 'orgUnitId', in: 'query' }, description: 'Only records of activities of this unit or below it' }),
+  activityId: z.string().uuid().optional().openapi({ param: { name: 'activityId', in: 'query' }, description: 'Only records of this activity' }),
+});
+
 export const CertificateSchema = z
   .object({
     certificateNumber: z.string(),

@@ -4,6 +4,7 @@ import type { RecordStatus } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed, type FieldError } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
+import { subtreeFilter } from '../orgunits/scope.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
 import { findRecord, listRecords as listRecordRows, listVersions, type RecordRow, type VersionRow } from './repository.js';
 import type { ServiceRecord } from './schemas.js';
@@ -95,6 +96,24 @@ export async function listActivityRecords(deps: ServiceDeps, actor: Actor, activ
 export async function listVolunteerRecords(deps: ServiceDeps, actor: Actor, volunteerId: string, query: { status?: RecordStatus | undefined; limit: number; cursor?: string | undefined }) {
   await loadVisibleVolunteer(deps, actor, volunteerId);
   const rows = await listRecordRows(deps.db, { volunteerId, status: query.status, cursorId: decodeIdCursor(query.cursor), newestFirst: true, limit: query.limit });
+  const page = pageFrom(rows, query.limit, (r) => [r.id]);
+  return { items: page.items.map((r) => toRecord(r)), nextCursor: page.nextCursor };
+}
+
+/**
+ * The approval queue and its kin: records of every activity the actor manages (admins all,
+ * organisers their subtree's activities), oldest first so the earliest check-ins are decided first;
+ * narrowed by status, org unit (inside the subtree) and activity.
+ */
+export async function listManagedRecords(
+  deps: ServiceDeps,
+  actor: Actor,
+  query: { status?: RecordStatus | undefined; orgUnitId?: string | undefined; activityId?: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers list records across activities');
+  const withinPath = await subtreeFilter(deps.db, actor, query.orgUnitId);
+  if (query.activityId) await loadManagedActivity(deps.db, actor, query.activityId);
+  const rows = await listRecordRows(deps.db, { withinPath, activityId: query.activityId, status: query.status, cursorId: decodeIdCursor(query.cursor), newestFirst: false, limit: query.limit });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);
   return { items: page.items.map((r) => toRecord(r)), nextCursor: page.nextCursor };
 }

@@ -30,7 +30,48 @@ export const VolunteerSchema = z
 export const ListVolunteersQuery = z.object({
   orgUnitId: z.string().uuid().optional().openapi({ param: { name: 'orgUnitId', in: 'query' }, description: 'Only volunteers in this unit or below it' }),
   status: StatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: 'q', in: 'query' }, description: 'Part of the name, or at least three digits of the phone number (written any way)', example: '王' }),
 });
 
 export type CreateVolunteerInput = z.infer<typeof CreateVolunteerBody>;
 export type Volunteer = z.infer<typeof VolunteerSchema>;
+
+/** Rows matched at once: a sheet's worth, the bulk entry's own limit. */
+export const matchRowsMax = 1000;
+
+const MatchRow = z
+  .strictObject({
+    id: z.string().trim().min(1).max(100).optional().openapi({ description: "The volunteer's id; anything that is not one is simply not found" }),
+    name: z.string().trim().min(1).max(200).optional().openapi({ example: '王秀英' }),
+    phone: z.string().trim().min(1).max(40).optional().openapi({ description: 'Written any way: spaces, dashes, +86', example: '138 0013 8000' }),
+  })
+  .refine((r) => r.id !== undefined || r.name !== undefined || r.phone !== undefined, { message: 'give an id, a name or a phone number', path: ['name'] });
+
+export const MatchVolunteersBody = z.strictObject({ rows: z.array(MatchRow).min(1).max(matchRowsMax) }).openapi('MatchVolunteers');
+
+export const MatchReasonSchema = z.enum(['not_found', 'ambiguous', 'out_of_scope', 'inactive', 'mismatch', 'duplicate']).openapi({
+  description:
+    'Why a row has no volunteer: not_found (no one by that id, phone or name), ambiguous (more than one, and nothing tells them apart), out_of_scope (someone outside your subtree; nothing about them is shown), inactive, mismatch (the name disagrees with the id or phone), duplicate (the same person as an earlier row)',
+});
+
+export const MatchedRowSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The row's position in the request, from 0" }),
+    by: z.enum(['id', 'phone', 'name']).openapi({ description: 'What the row was matched on: its id if given, else its phone, else its name' }),
+    volunteer: z.object({ id: z.string().uuid(), name: z.string(), orgUnitId: z.string().uuid() }).nullable(),
+    reason: MatchReasonSchema.nullable(),
+    duplicateOf: z.number().int().optional().openapi({ description: 'For a duplicate: the index of the earlier row' }),
+  })
+  .openapi('MatchedVolunteerRow');
+
+export const MatchVolunteersResponse = z.object({ rows: z.array(MatchedRowSchema) }).openapi('MatchedVolunteers');
+
+export type MatchRowInput = z.infer<typeof MatchRow>;
+export type MatchedRow = z.infer<typeof MatchedRowSchema>;
+export type MatchReason = z.infer<typeof MatchReasonSchema>;

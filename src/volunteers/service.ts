@@ -70,7 +70,7 @@ export async function getVolunteer(deps: ServiceDeps, actor: Actor, id: string):
 export async function listVolunteers(
   deps: ServiceDeps,
   actor: Actor,
-  query: { orgUnitId?: string | undefined; status?: Status | undefined; limit: number; cursor?: string | undefined },
+  query: { orgUnitId?: string | undefined; status?: Status | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: Volunteer[]; nextCursor: string | null }> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers list volunteers');
   const page = await pageOfPeople(deps, actor, 'volunteers', query);
