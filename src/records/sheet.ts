@@ -134,8 +134,8 @@ function numberIn(cell: string): number | undefined {
 }
 
 /**
- * Turns a table of cells into rows of who and how long. The first row is a header when any of its
- * cells names a column; otherwise columns are name, phone, hours. Empty rows are skipped; each other
+ * Turns a table of cells into rows of who and how long. The first row is a header when one of its
+ * cells names a column and none holds a digit; otherwise columns are name, phone, hours. Empty rows are skipped; each other
  * row keeps its line number so a preview can point at it, and carries the problems visible from the
  * sheet alone (no one named, no time, a number that is not one, more than an activity may hold).
  */
@@ -143,8 +143,10 @@ export function rowsFromTable(table: string[][]): ParsedSheet {
   const lines = table.map((cells, i) => ({ line: i + 1, cells: cells.slice(0, columnsMax).map((c) => c.trim().slice(0, cellCharsMax)) }));
   const filled = lines.filter((l) => l.cells.some((c) => c !== ''));
   if (filled.length === 0) throw new SheetError('empty', 'the sheet has no rows');
-  const headerColumns = filled[0]!.cells.map(columnOf);
-  const hasHeader = headerColumns.some((c) => c !== null);
+  const first = filled[0]!.cells;
+  const headerColumns = first.map(columnOf);
+  // A header names at least one column and holds no number: "一小时" in a row of data is not one.
+  const hasHeader = headerColumns.some((c) => c !== null) && !first.some((c) => /[0-9]/.test(c));
   const columns = hasHeader ? headerColumns : defaultColumns;
   if (!columns.some((c) => c === 'name' || c === 'phone' || c === 'id')) throw new SheetError('no_columns', 'no column names a person (name, phone or id)');
   const dataLines = hasHeader ? filled.slice(1) : filled;
