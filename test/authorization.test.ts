@@ -89,6 +89,7 @@ const allowed: Record<string, { roles: Role[]; self?: boolean }> = {
   postV1MerchantsIdSettlements: { roles: ['admin'] },
   getV1ReportsLeaderboard: { roles: ['admin', 'organiser', 'volunteer'] },
   getV1ReportsSummary: { roles: staff },
+  getV1ReportsMonthly: { roles: staff },
   getV1ActivitiesIdReport: { roles: staff },
   getV1VolunteersIdStatement: { roles: ['admin', 'organiser', 'volunteer'], self: true },
   getV1MerchantsIdStatement: { roles: ['admin', 'merchant'] },

@@ -1,6 +1,6 @@
 import type { CsvLayout } from './csv.js';
 import { hoursOf } from './service.js';
-import type { ActivityReport, ExportLine, Leaderboard, LeaderboardEntry, MerchantLine, MerchantStatement, Participant, Period, StatementLine, Summary, VolunteerStatement } from './schemas.js';
+import type { ActivityReport, ExportLine, Leaderboard, LeaderboardEntry, MerchantLine, MerchantStatement, Monthly, MonthlyItem, Participant, Period, StatementLine, Summary, VolunteerStatement } from './schemas.js';
 
 /**
  * What each report looks like as CSV. Statements open with a block of label/value lines (who, which
@@ -162,5 +162,19 @@ export const ledgerExportCsv: CsvLayout<{ period: Period }, ExportLine> = {
     { header: 'reversesTransactionId', value: (r) => r.reversesTransactionId },
     { header: 'reference', value: (r) => r.reference },
     { header: 'memo', value: (r) => r.memo },
+  ],
+};
+
+export const monthlyCsv: CsvLayout<Monthly, MonthlyItem> = {
+  filename: (h) => `service-by-month-${h.months[0]}-${h.months[h.months.length - 1]}.csv`,
+  columns: [
+    { header: '月份 month', value: (r) => r.month },
+    { header: 'typeCode', value: (r) => r.typeCode },
+    { header: '活动类型 type', value: (r) => r.typeName },
+    { header: '服务分钟 minutes', value: (r) => r.minutes },
+    { header: '服务小时 hours', value: (r) => r.hours },
+    { header: '积分 points', value: (r) => r.points },
+    { header: '记录 records', value: (r) => r.records },
+    { header: '志愿者 volunteers', value: (r) => r.volunteers },
   ],
 };

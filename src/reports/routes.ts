@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, z } from '../http/openapi.js';
 import { byteStream, csvChunks, csvContentType, inHand, jsonChunks, jsonContentType, type CsvLayout, type ReportDocument } from './csv.js';
-import { activityCsv, leaderboardCsv, type LeaderboardLine, ledgerExportCsv, merchantStatementCsv, summaryCsv, summaryRows, volunteerStatementCsv } from './layouts.js';
+import { activityCsv, leaderboardCsv, monthlyCsv, type LeaderboardLine, ledgerExportCsv, merchantStatementCsv, summaryCsv, summaryRows, volunteerStatementCsv } from './layouts.js';
 import {
   ActivityReportSchema,
   FormatQuery,
@@ -12,12 +12,14 @@ import {
   LeaderboardSchema,
   LedgerExportSchema,
   MerchantStatementSchema,
+  MonthlyQuery,
+  MonthlySchema,
   RangeQuery,
   SummaryQuery,
   SummarySchema,
   VolunteerStatementSchema,
 } from './schemas.js';
-import { activityReport, ledgerExport, leaderboardReport, merchantStatement, programmeSummary, volunteerStatement } from './service.js';
+import { activityReport, ledgerExport, leaderboardReport, merchantStatement, monthlyService, programmeSummary, volunteerStatement } from './service.js';
 
 const tags = ['Reports'];
 
@@ -45,6 +47,16 @@ const summaryRoute = createRoute({
   security: bearerSecurity,
   request: { query: SummaryQuery },
   responses: { 200: reportContent(SummarySchema, 'The summary'), ...errorResponses('forbidden', 'not_found') },
+});
+
+const monthlyRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/monthly',
+  tags,
+  summary: 'Approved hours and their points by month and activity type, for the last months of a subtree (admin; organiser in scope)',
+  security: bearerSecurity,
+  request: { query: MonthlyQuery },
+  responses: { 200: reportContent(MonthlySchema, 'The months'), ...errorResponses('forbidden', 'not_found') },
 });
 
 const activityRoute = createRoute({
@@ -125,6 +137,12 @@ export function reportRoutes(deps: ServiceDeps) {
       const summary = await programmeSummary(deps, c.get('actor'), query);
       if (!wantsCsv(c, query.format)) return c.json(summary, 200);
       return sendReport(c, { head: summary, batches: inHand(summaryRows(summary)) }, summaryCsv, true);
+    })
+    .openapi(monthlyRoute, async (c) => {
+      const query = c.req.valid('query');
+      const monthly = await monthlyService(deps, c.get('actor'), query);
+      if (!wantsCsv(c, query.format)) return c.json(monthly, 200);
+      return sendReport(c, { head: monthly, batches: inHand(monthly.items) }, monthlyCsv, true);
     })
     .openapi(activityRoute, async (c) => {
       const doc = await activityReport(deps, c.get('actor'), c.req.valid('param').id);

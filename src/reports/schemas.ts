@@ -49,6 +49,13 @@ export const LeaderboardQuery = z.object({
 });
 
 export const SummaryQuery = z.object({ ...orgUnitQuery, ...periodQuery, format });
+/** Longest run of months the monthly report covers. */
+export const monthsMax = 24;
+export const MonthlyQuery = z.object({
+  ...orgUnitQuery,
+  months: z.coerce.number().int().min(1).max(monthsMax).default(12).openapi({ param: { name: 'months', in: 'query' }, description: 'How many calendar months, ending with the current one' }),
+  format,
+});
 export const RangeQuery = z.object({ ...rangeQuery, format });
 export const FormatQuery = z.object({ format });
 
@@ -252,3 +259,26 @@ export type StatementLine = VolunteerStatement['items'][number];
 export type MerchantStatement = z.infer<typeof MerchantStatementSchema>;
 export type MerchantLine = MerchantStatement['items'][number];
 export type ExportLine = z.infer<typeof ExportLineSchema>;
+
+export const MonthlyItemSchema = z.object({
+  month: z.string().openapi({ example: '2026-11' }),
+  typeCode: z.string(),
+  typeName: z.string(),
+  minutes: z.number().int(),
+  hours: z.number(),
+  points: z.number().int().openapi({ description: 'Points the approved records are worth (after corrections)' }),
+  records: z.number().int(),
+  volunteers: z.number().int(),
+});
+
+export const MonthlySchema = z
+  .object({
+    orgUnitId: z.string().uuid().nullable(),
+    timeZone: z.string(),
+    months: z.array(z.string()).openapi({ description: 'Every month covered, oldest first, including months with nothing approved' }),
+    items: z.array(MonthlyItemSchema).openapi({ description: 'One line per month and activity type with approved service' }),
+  })
+  .openapi('MonthlyServiceReport');
+
+export type Monthly = z.infer<typeof MonthlySchema>;
+export type MonthlyItem = z.infer<typeof MonthlyItemSchema>;

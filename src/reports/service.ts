@@ -12,6 +12,7 @@ import { keysetBatches, type ReportDocument } from './csv.js';
 import { activityParticipants, activityTotals } from './repository/activity.js';
 import { exportLines, type ExportCursor } from './repository/export.js';
 import { leaderboard } from './repository/leaderboard.js';
+import { serviceByMonth } from './repository/monthly.js';
 import { merchantLines, merchantPeriod } from './repository/merchant-statement.js';
 import { periodBounds, rangeBounds, type Bounds } from './repository/periods.js';
 import { claimsExpired, hoursByType, pointFlows, redemptionsByPack, summaryCounts } from './repository/summary.js';
@@ -24,6 +25,7 @@ import {
   type Leaderboard,
   type MerchantLine,
   type MerchantStatement,
+  type Monthly,
   type Participant,
   type Period,
   type PeriodKind,
@@ -140,6 +142,31 @@ export async function programmeSummary(deps: ServiceDeps, actor: Actor, input: {
     },
     claimsExpired: expiredClaims,
     redemptions: redemptions.map((r) => ({ merchantId: r.merchant_id, merchantName: r.merchant_name, packId: r.pack_id, packTitle: r.pack_title, count: r.count, points: r.points })),
+  };
+}
+
+/**
+ * Approved hours and the points they are worth, by month and activity type, for the last `months`
+ * calendar months of a subtree (admins any unit or all; organisers their subtree): what a desk's
+ * chart of the year shows. Months are the programme time zone's; an activity counts in the month it
+ * started.
+ */
+export async function monthlyService(deps: ServiceDeps, actor: Actor, input: { orgUnitId?: string | undefined; months: number }): Promise<Monthly> {
+  const withinPath = await reportScope(deps, actor, input.orgUnitId);
+  const timeZone = deps.config.PROGRAMME_TIME_ZONE;
+  const current = await periodBounds(deps.db, timeZone, 'month', undefined);
+  const [year, month] = current.first_day.split('-').map(Number) as [number, number];
+  const months = Array.from({ length: input.months }, (_, i) => {
+    const d = new Date(Date.UTC(year, month - 1 - (input.months - 1 - i), 1));
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  });
+  const first = await periodBounds(deps.db, timeZone, 'month', `${months[0]}-01`);
+  const rows = await serviceByMonth(deps.db, { withinPath, from: first.from, to: current.to, timeZone });
+  return {
+    orgUnitId: input.orgUnitId ?? (actor.role === 'organiser' ? actor.orgUnitId : null),
+    timeZone,
+    months,
+    items: rows.map((r) => ({ month: r.month, typeCode: r.code, typeName: r.name, minutes: r.minutes, hours: hoursOf(r.minutes), points: r.points, records: r.records, volunteers: r.volunteers })),
   };
 }
 
