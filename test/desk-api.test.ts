@@ -76,8 +76,14 @@ describe('the approval queue', () => {
     expect(ids).toEqual(expect.arrayContaining([ra.id, rb.id, rc.id]));
     expect(ids).not.toContain(rd.id);
     expect(all.body.items.every((r: any) => r.status === 'pending')).toBe(true);
+    expect(all.body.items.find((r: any) => r.id === ra.id).volunteerName).toBe(a!.name);
     expect((await get(`/v1/records?status=pending&limit=200`, f.adminToken)).body.items.map((r: any) => r.id)).toEqual(expect.arrayContaining([ra.id, rd.id]));
 
+    // Someone from another street who served at my activity is decided on, not named.
+    const visitor = await checkedOut(mine.activity.id, mine.code, (await volunteers(tree.streetB.id, 1))[0]!.id);
+    const queued = (await get(`/v1/records?activityId=${mine.activity.id}&status=pending`, organiser)).body.items.find((r: any) => r.id === visitor.id);
+    expect(queued.volunteerName).toBeNull();
+    expect((await get(`/v1/records?activityId=${mine.activity.id}&status=pending`, f.adminToken)).body.items.find((r: any) => r.id === visitor.id).volunteerName).not.toBeNull();
     expect((await get(`/v1/records?orgUnitId=${tree.streetB.id}`, organiser)).status).toBe(404);
     expect((await get(`/v1/records?activityId=${theirs.activity.id}`, organiser)).status).toBe(403);
     expect((await get(`/v1/records?status=maybe`, organiser)).status).toBe(400);

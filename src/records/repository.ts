@@ -15,6 +15,7 @@ export interface RecordRow extends RecordHeadRow {
   activity_title: string;
   org_path: string;
   volunteer_path: string;
+  volunteer_name: string;
   type_code: string;
   rule_version: number;
   rule_kind: PointRuleKind;
@@ -39,6 +40,7 @@ function recordQuery(db: Db | Tx) {
       'a.title as activity_title',
       'u.path as org_path',
       'vu.path as volunteer_path',
+      'vol.name as volunteer_name',
       't.code as type_code',
       'r.version as rule_version',
       'r.kind as rule_kind',

@@ -13,6 +13,7 @@ import {
   CorrectionBody,
   DecisionBody,
   ListManagedRecordsQuery,
+  QueuedRecordSchema,
   ListRecordsQuery,
   ServiceRecordSchema,
 } from './schemas.js';
@@ -90,7 +91,7 @@ const queue = createRoute({
   summary: "Records of every activity the caller manages, oldest first: with status=pending, the approval queue (admin; organisers their subtree's activities)",
   security: bearerSecurity,
   request: { query: ListManagedRecordsQuery.extend(pageQuery) },
-  responses: { 200: jsonContent(pageOf(ServiceRecordSchema), 'A page of records, oldest first'), ...errorResponses('forbidden', 'not_found') },
+  responses: { 200: jsonContent(pageOf(QueuedRecordSchema), 'A page of records with their volunteers\' names, oldest first'), ...errorResponses('forbidden', 'not_found') },
 });
 
 const queueDecision = (decision: 'approve' | 'reject') =>

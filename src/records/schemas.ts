@@ -101,6 +101,10 @@ export const ListRecordsQuery = z.object({
   status: RecordStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
 });
 
+export const QueuedRecordSchema = ServiceRecordSchema.extend({
+  volunteerName: z.string().nullable().openapi({ description: "The volunteer's name; null for an organiser when the volunteer is from outside its subtree" }),
+}).openapi('QueuedServiceRecord');
+
 export const ListManagedRecordsQuery = ListRecordsQuery.extend({
   orgUnitId: z.string().uuid().optional().openapi({ param: { name: 'orgUnitId', in: 'query' }, description: 'Only records of activities of this unit or below it' }),
   activityId: z.string().uuid().optional().openapi({ param: { name: 'activityId', in: 'query' }, description: 'Only records of this activity' }),

@@ -115,5 +115,8 @@ export async function listManagedRecords(
   if (query.activityId) await loadManagedActivity(deps.db, actor, query.activityId);
   const rows = await listRecordRows(deps.db, { withinPath, activityId: query.activityId, status: query.status, cursorId: decodeIdCursor(query.cursor), newestFirst: false, limit: query.limit });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);
-  return { items: page.items.map((r) => toRecord(r)), nextCursor: page.nextCursor };
+  // The one deciding needs to know who; a volunteer from outside an organiser's subtree who served
+  // at one of its activities is decided on but not named, as in the activity's report.
+  const named = (r: RecordRow) => actor.role === 'admin' || (actor.role === 'organiser' && inScope(actor, r.volunteer_path));
+  return { items: page.items.map((r) => ({ ...toRecord(r), volunteerName: named(r) ? r.volunteer_name : null })), nextCursor: page.nextCursor };
 }
