@@ -28,3 +28,10 @@ export async function setOrgUnitStatus(db: Db | Tx, id: string, status: Status):
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Active units of a subtree (the whole tree without a path) in tree order, at most `limit`. */
+export async function listSubtreeUnits(db: Db, withinPath: string | undefined, limit: number): Promise<OrgUnitRow[]> {
+  let q = db.selectFrom('org_units').selectAll().where('status', '=', 'active').orderBy('path').limit(limit);
+  if (withinPath) q = q.where('path', 'like', `${withinPath}%`);
+  return q.execute();
+}

@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import type { Status } from '../db/types.js';
-import { findOrgUnit, insertOrgUnit, listOrgUnits as listRows, setOrgUnitStatus, type OrgUnitRow } from './repository.js';
+import { findOrgUnit, insertOrgUnit, listOrgUnits as listRows, listSubtreeUnits, setOrgUnitStatus, type OrgUnitRow } from './repository.js';
 import type { CreateOrgUnitInput, OrgUnit } from './schemas.js';
 
 export const orgUnitDepthMax = 10;
@@ -72,4 +72,17 @@ export async function deactivateOrgUnit(deps: ServiceDeps, actor: Actor, id: str
   const row = await setOrgUnitStatus(deps.db, id, 'inactive');
   if (!row) throw notFound('org unit');
   return toOrgUnit(row);
+}
+
+/** Most units a picker offers: a street's communities and grids fit many times over. */
+export const subtreeUnitsMax = 500;
+
+/**
+ * The active units an actor may place people and activities in, in tree order with their depth:
+ * an organiser's own subtree, an admin's whole tree. What a form's unit picker offers.
+ */
+export async function unitsInScope(deps: ServiceDeps, actor: Actor): Promise<OrgUnit[]> {
+  if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers place people and activities');
+  const rows = await listSubtreeUnits(deps.db, actor.role === 'organiser' ? actor.orgPath : undefined, subtreeUnitsMax);
+  return rows.map(toOrgUnit);
 }

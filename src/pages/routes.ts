@@ -8,6 +8,7 @@ import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
 import { resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
+import { deskPages } from './desk/routes.js';
 import { walletPages } from './wallet/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */
@@ -65,6 +66,7 @@ export function pageRoutes(deps: Deps) {
   });
 
   app.route('/app/wallet', walletPages(pd));
+  app.route('/app/desk', deskPages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];

@@ -105,7 +105,7 @@ export async function findVolunteersForBatch(db: Tx, ids: string[]): Promise<Map
   return new Map(rows.map((r) => [r.id, { status: r.status, path: r.path }]));
 }
 
-export async function existingRecordVolunteers(db: Tx, activityId: string, volunteerIds: string[]): Promise<Set<string>> {
+export async function existingRecordVolunteers(db: Db | Tx, activityId: string, volunteerIds: string[]): Promise<Set<string>> {
   if (volunteerIds.length === 0) return new Set();
   const rows = await db.selectFrom('service_records').select('volunteer_id').where('activity_id', '=', activityId).where('volunteer_id', 'in', volunteerIds).execute();
   return new Set(rows.map((r) => r.volunteer_id));

@@ -20,6 +20,8 @@ const zxingDist = path.dirname(path.dirname(createRequire(import.meta.url).resol
 const sources: { name: string; file: string }[] = [
   { name: 'app.css', file: here('./app.css') },
   { name: 'icon.svg', file: here('./icon.svg') },
+  // The organiser's desk: refreshes the rotating check-in code and the live list of who is here.
+  { name: 'desk.js', file: here('../desk/desk.js') },
   // zxing-cpp compiled to WebAssembly: the reader only, as a classic script a Web Worker imports.
   { name: 'zxing-reader.js', file: path.join(zxingDist, 'iife', 'reader', 'index.js') },
   { name: 'zxing_reader.wasm', file: path.join(zxingDist, 'reader', 'zxing_reader.wasm') },

@@ -1,0 +1,145 @@
+import type { Context } from 'hono';
+import { DomainError } from '../../errors.js';
+import { sheetFileBytesMax, sheetTextCharsMax } from '../../records/sheet.js';
+import type { PageEnv } from '../common/env.js';
+import { checkSameOrigin } from '../common/session.js';
+
+/**
+ * The desk's form pieces the shared components do not have (a choice from a list, a text area, a
+ * file), and the one form the shared reader is too small for: a sheet of hours, pasted or uploaded.
+ */
+
+export function Select(props: { id: string; label: string; options: { value: string; text: string }[]; value?: string | undefined; error?: string | undefined; errorPrefix: string; hint?: string }) {
+  const errorId = props.error ? `${props.id}-error` : undefined;
+  const hintId = props.hint ? `${props.id}-hint` : undefined;
+  return (
+    <div class={props.error ? 'field field-error' : 'field'}>
+      <label class="label" for={props.id}>
+        {props.label}
+      </label>
+      {props.hint && (
+        <p class="hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="error-message" id={errorId}>
+          <span class="visually-hidden">{props.errorPrefix}</span>
+          {props.error}
+        </p>
+      )}
+      <select class="input" id={props.id} name={props.id} aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined} aria-invalid={props.error ? 'true' : undefined}>
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === props.value}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function TextArea(props: { id: string; label: string; value?: string | undefined; error?: string | undefined; errorPrefix: string; hint?: string; rows?: number }) {
+  const errorId = props.error ? `${props.id}-error` : undefined;
+  const hintId = props.hint ? `${props.id}-hint` : undefined;
+  return (
+    <div class={props.error ? 'field field-error' : 'field'}>
+      <label class="label" for={props.id}>
+        {props.label}
+      </label>
+      {props.hint && (
+        <p class="hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="error-message" id={errorId}>
+          <span class="visually-hidden">{props.errorPrefix}</span>
+          {props.error}
+        </p>
+      )}
+      <textarea
+        class="input textarea"
+        id={props.id}
+        name={props.id}
+        rows={props.rows ?? 8}
+        spellcheck={false}
+        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+        aria-invalid={props.error ? 'true' : undefined}
+      >
+        {props.value ?? ''}
+      </textarea>
+    </div>
+  );
+}
+
+export function FileInput(props: { id: string; label: string; accept: string }) {
+  return (
+    <div class="field">
+      <label class="label" for={props.id}>
+        {props.label}
+      </label>
+      <input class="input input-file" type="file" id={props.id} name={props.id} accept={props.accept} />
+    </div>
+  );
+}
+
+export const Hidden = (props: { name: string; value: string }) => <input type="hidden" name={props.name} value={props.value} />;
+
+/** A sheet form: the pasted text, an uploaded file and a few short fields. */
+export interface SheetForm {
+  /** The first value of each field. */
+  fields: Record<string, string>;
+  /** Every value of each field, for a field repeated (ticked boxes, a list of ids). */
+  all: Map<string, string[]>;
+  file?: { name: string; bytes: Buffer } | undefined;
+}
+
+/** The largest sheet form: a file or pasted text at their limits, and room for the short fields. */
+const sheetFormBytesMax = Math.max(sheetFileBytesMax, sheetTextCharsMax * 3) + 64 * 1024;
+
+/**
+ * Reads a sheet form (urlencoded, or multipart when a file is attached) after the same-origin
+ * check, refusing more than sheetFormBytesMax bytes before parsing any of it. Also serves forms
+ * that repeat a field (the approval queue's list of records), which the shared reader keeps once.
+ */
+export async function readSheetForm(c: Context<PageEnv>, publicUrl: string): Promise<SheetForm> {
+  checkSameOrigin(c, publicUrl);
+  const type = c.req.header('content-type') ?? '';
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'this page takes a form');
+  const length = Number(c.req.header('content-length') ?? '0');
+  if (length > sheetFormBytesMax) throw new DomainError('payload_too_large', `at most ${sheetFormBytesMax} bytes`);
+  const bytes = await readLimited(c.req.raw, sheetFormBytesMax);
+  const form = await new Request('http://form.invalid/', { method: 'POST', headers: { 'content-type': type }, body: bytes }).formData();
+  const fields: Record<string, string> = {};
+  const all = new Map<string, string[]>();
+  let file: SheetForm['file'];
+  for (const [key, value] of form) {
+    if (typeof value === 'string') {
+      const text = value.replaceAll('\u0000', '');
+      if (!(key in fields)) fields[key] = text;
+      all.set(key, [...(all.get(key) ?? []), text]);
+    } else if (value.size > 0 && !file) {
+      file = { name: value.name.slice(0, 200), bytes: Buffer.from(await value.arrayBuffer()) };
+    }
+  }
+  return { fields, all, file };
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new DomainError('payload_too_large', `at most ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
