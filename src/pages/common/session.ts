@@ -52,7 +52,9 @@ export class CrossSiteRefused extends Error {
  */
 export function checkSameOrigin(c: Context<PageEnv>, publicUrl: string): void {
   const origin = c.req.header('origin');
-  if (origin !== undefined) {
+  // A page sent with Referrer-Policy no-referrer (all of ours) posts its forms with `Origin: null`;
+  // then the browser's own Sec-Fetch-Site, which no page can set, decides.
+  if (origin !== undefined && origin !== 'null') {
     if (origin === publicUrl || origin === new URL(c.req.url).origin) return;
     throw new CrossSiteRefused();
   }

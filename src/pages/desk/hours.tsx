@@ -135,7 +135,7 @@ export function BulkPreview(props: {
   rows: PreviewRow[];
   bad: number;
   sheet: string;
-  key: string;
+  entryKey: string;
   refused?: boolean;
 }) {
   const t = deskStrings[props.lang];
@@ -153,7 +153,7 @@ export function BulkPreview(props: {
           <form method="post" action="/app/desk/hours/bulk" id="bulk-submit">
             <Hidden name="activityId" value={props.activity.id} />
             <Hidden name="sheet" value={Buffer.from(props.sheet, 'utf8').toString('base64')} />
-            <Hidden name="key" value={props.key} />
+            <Hidden name="key" value={props.entryKey} />
             <Button id="submit-sheet">{t.bulkSubmit(props.rows.length)}</Button>
           </form>
         </Outcome>
@@ -201,7 +201,7 @@ export function BulkDone(props: { lang: Lang; activity: Activity; count: number;
   );
 }
 
-export function CorrectionForm(props: { lang: Lang; record: ServiceRecord; values: { minutes?: string; units?: string; reason?: string }; errors: FormErrors; key: string }) {
+export function CorrectionForm(props: { lang: Lang; record: ServiceRecord; values: { minutes?: string; units?: string; reason?: string }; errors: FormErrors; entryKey: string }) {
   const t = deskStrings[props.lang];
   const e = props.errors;
   return (
@@ -219,7 +219,7 @@ export function CorrectionForm(props: { lang: Lang; record: ServiceRecord; value
         ]}
       />
       <PostForm action={`/app/desk/hours/${props.record.id}/correct`} id="correct">
-        <Hidden name="key" value={props.key} />
+        <Hidden name="key" value={props.entryKey} />
         <Field id="minutes" label={t.correctMinutesLabel} errorPrefix={t.errorPrefix} value={props.values.minutes ?? String(props.record.minutes)} error={e.minutes} inputmode="numeric" maxlength={5} autocomplete="off" />
         {props.record.rule.kind === 'per_unit' && (
           <Field id="units" label={t.correctUnitsLabel} errorPrefix={t.errorPrefix} value={props.values.units ?? String(props.record.units)} error={e.units} inputmode="numeric" maxlength={4} autocomplete="off" />

@@ -464,7 +464,7 @@ export function deskPages(deps: PageDeps) {
       c,
       deps,
       { title: t.bulkPreviewTitle },
-      <BulkPreview lang={c.get('page').lang} timeZone={timeZone} activity={activity} activities={activities} rows={preview.rows} bad={preview.bad} sheet={text} key={randomUUID()} />,
+      <BulkPreview lang={c.get('page').lang} timeZone={timeZone} activity={activity} activities={activities} rows={preview.rows} bad={preview.bad} sheet={text} entryKey={randomUUID()} />,
     );
   });
 
@@ -487,7 +487,7 @@ export function deskPages(deps: PageDeps) {
           c,
           deps,
           { title: t.bulkPreviewTitle, status: 409 },
-          <BulkPreview lang={c.get('page').lang} timeZone={timeZone} activity={activity} activities={activities} rows={preview.rows} bad={preview.bad} sheet={text} key={randomUUID()} />,
+          <BulkPreview lang={c.get('page').lang} timeZone={timeZone} activity={activity} activities={activities} rows={preview.rows} bad={preview.bad} sheet={text} entryKey={randomUUID()} />,
         );
       }
       throw error;
@@ -509,7 +509,7 @@ export function deskPages(deps: PageDeps) {
     const id = c.req.param('id');
     if (!validId(id)) notFound();
     const record = await getRecord(deps, actor, id);
-    return renderPage(c, deps, { title: stringsOf(c).correctTitle }, <CorrectionForm lang={c.get('page').lang} record={record} values={{}} errors={{}} key={randomUUID()} />);
+    return renderPage(c, deps, { title: stringsOf(c).correctTitle }, <CorrectionForm lang={c.get('page').lang} record={record} values={{}} errors={{}} entryKey={randomUUID()} />);
   });
 
   app.post('/hours/:id/correct', async (c) => {
@@ -524,7 +524,7 @@ export function deskPages(deps: PageDeps) {
     const parsed = CorrectionBody.safeParse({ minutes: number(form.minutes), units: number(form.units), reason: form.reason ?? '' });
     const words: Record<string, string> = { minutes: t.minutesInvalid, units: t.unitsInvalid, reason: t.reasonRequired };
     const refuse = (errors: FormErrors) =>
-      renderPage(c, deps, { title: t.correctTitle, status: 400 }, <CorrectionForm lang={c.get('page').lang} record={record} values={values} errors={errors} key={form.key ?? randomUUID()} />);
+      renderPage(c, deps, { title: t.correctTitle, status: 400 }, <CorrectionForm lang={c.get('page').lang} record={record} values={values} errors={errors} entryKey={form.key ?? randomUUID()} />);
     if (!parsed.success) return refuse(errorsByField(fieldErrors(parsed.error), (f) => words[f]));
     try {
       await correctRecord(deps, actor, id, parsed.data, idempotencyScope(actor, form.key, `correct:${id}`, parsed.data, true));

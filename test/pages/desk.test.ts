@@ -1,0 +1,209 @@
+import { sql } from 'kysely';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
+import { expectAccessible, launchBrowser, phoneWithToken, screenshot, watchProblems } from '../support/browser.js';
+import type { Factory } from '../support/factories.js';
+import { decodeQrPng } from '../support/qr-decode.js';
+import { recordHelpers } from '../support/records.js';
+import { useTestApp } from '../support/setup.js';
+import { xlsxOf } from '../support/xlsx.js';
+
+/**
+ * The organiser's desk in a real browser: an organiser's day (register, activity, projected check-in
+ * code, approval, report), a sheet of 200 rows with two bad ones, and an organiser kept out of
+ * another area's volunteers. axe-core runs on every page; SCREENSHOTS=1 keeps them in docs/.
+ */
+
+let app: TestApp;
+let f: Factory;
+useTestApp({ ledgerSound: true }, (started) => ({ app, f } = started));
+const { volunteers, balance } = recordHelpers(() => ({ app, f }));
+
+let browser: Browser;
+let tree: Awaited<ReturnType<Factory['tree']>>;
+let organiserId: string;
+let desk: BrowserContext;
+
+beforeAll(async () => {
+  tree = await f.tree();
+  organiserId = (await f.organiser(tree.streetA.id, '李组织')).id;
+  browser = await launchBrowser();
+  desk = await phoneWithToken(browser, app, 'organiser', organiserId);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Opens a desk page, checks it answered, is accessible and raised no console errors. */
+async function visit(page: Page, path: string, name: string, problems: string[]) {
+  const response = await page.goto(`${app.baseUrl}${path}`);
+  expect(response?.status(), `${path} answered`).toBe(200);
+  await expectAccessible(page, name);
+  await screenshot(page, name);
+  expect(problems).toEqual([]);
+}
+
+const countRecords = async (activityId: string) => Number((await sql<{ n: string }>`select count(*) as n from service_records where activity_id = ${activityId}`.execute(app.deps.db)).rows[0]!.n);
+
+describe('a sheet of hours', () => {
+  it('200 rows with 2 bad ones: the preview names those two and nothing is written; fixed, all 200 are entered once even if submitted twice', async () => {
+    const type = await f.activityType({ kind: 'per_hour', points: 10 });
+    const activity = await f.activity(tree.community.id, type.code, { title: '社区清洁（补录）' });
+    const people = await volunteers(tree.community.id, 200);
+    const outsider = await f.volunteer(tree.streetB.id, { phone: '13912345678' });
+    const header = '姓名\t手机\t小时';
+    const rows = people.map((p) => `${p.name}\t\t1.5`);
+    const bad = [...rows];
+    bad[40] = '查无此人\t\t1.5';
+    bad[150] = `\t139 1234 5678\t2`;
+    const page = await desk.newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${app.baseUrl}/app/desk/hours/bulk?activityId=${activity.id}`);
+    await expectAccessible(page, 'desk bulk form');
+    await screenshot(page, 'desk-bulk');
+    await page.locator('#sheet').fill([header, ...bad].join('\n'));
+    await page.getByRole('button', { name: '预览' }).click();
+    await expect.poll(() => page.locator('#preview-outcome').textContent()).toContain('200 行中有 2 行有问题');
+    const problemRows = await page.locator('#preview tbody tr').evaluateAll((trs) => trs.slice(0, 2).map((tr) => (tr as any).innerText as string));
+    expect(problemRows[0]).toContain('42');
+    expect(problemRows[0]).toContain('找不到这位志愿者');
+    expect(problemRows[1]).toContain('152');
+    expect(problemRows[1]).toContain('不在您的管辖范围内');
+    expect(await page.locator('#submit-sheet').count()).toBe(0);
+    expect(await countRecords(activity.id)).toBe(0);
+    await expectAccessible(page, 'desk bulk preview with problems');
+    await screenshot(page, 'desk-bulk-preview-problems');
+    expect(outsider.id).toBeTruthy();
+
+    // Fixed in the form below the preview, previewed again, then entered.
+    await page.locator('#sheet').fill([header, ...rows].join('\n'));
+    await page.getByRole('button', { name: '预览' }).click();
+    await expect.poll(() => page.locator('#preview-outcome').textContent()).toContain('200 行都能对上志愿者');
+    await screenshot(page, 'desk-bulk-preview');
+    const submitted = await page.locator('#bulk-submit input[type=hidden]').evaluateAll((inputs) => inputs.map((i) => [(i as any).name as string, (i as any).value as string]));
+    // A double click sends the form twice; one entry is made.
+    await page.locator('#submit-sheet').dblclick();
+    await expect.poll(() => page.locator('#bulk-done').textContent()).toContain('已录入 200 位志愿者');
+    expect(await countRecords(activity.id)).toBe(200);
+    await expectAccessible(page, 'desk bulk done');
+    await screenshot(page, 'desk-bulk-done');
+
+    // The same form sent again later (a reload, the back button): told it was done already; nothing new.
+    await page.evaluate((fields) => {
+      const doc = (globalThis as any).document;
+      const form = doc.createElement('form');
+      form.method = 'post';
+      form.action = '/app/desk/hours/bulk';
+      for (const [name, value] of fields) {
+        const input = doc.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+      doc.body.appendChild(form);
+      form.submit();
+    }, submitted);
+    await expect.poll(() => page.locator('#bulk-again').count()).toBe(1);
+    expect(await countRecords(activity.id)).toBe(200);
+    expect((await balance(people[0]!.id)).balance).toBe(15);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('reads an uploaded Excel workbook the same way', async () => {
+    const type = await f.activityType({ kind: 'per_hour', points: 6 });
+    const activity = await f.activity(tree.community.id, type.code, { title: '读书会' });
+    const [a, b] = await volunteers(tree.community.id, 2);
+    const file = xlsxOf([
+      ['姓名', '服务时长（分钟）'],
+      [a!.name, 60],
+      [b!.name, 30],
+    ]);
+    const page = await desk.newPage();
+    await page.goto(`${app.baseUrl}/app/desk/hours/bulk?activityId=${activity.id}`);
+    await page.locator('#file').setInputFiles({ name: 'hours.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: file });
+    await page.getByRole('button', { name: '预览' }).click();
+    await expect.poll(() => page.locator('#preview-outcome').textContent()).toContain('2 行都能对上志愿者');
+    await page.locator('#submit-sheet').click();
+    await expect.poll(() => page.locator('#bulk-done').count()).toBe(1);
+    expect((await balance(a!.id)).balance).toBe(6);
+    expect((await balance(b!.id)).balance).toBe(3);
+  });
+});
+
+describe('another area', () => {
+  it("an organiser can neither see nor act on another area's volunteers, on the pages or the API", async () => {
+    const theirs = await f.volunteer(tree.streetB.id, { name: '外区志愿者' });
+    const mine = await f.volunteer(tree.community.id, { name: '本区志愿者' });
+    const page = await desk.newPage();
+    await page.goto(`${app.baseUrl}/app/desk/volunteers?q=${encodeURIComponent('区志愿者')}`);
+    const listed = await page.locator('#volunteers tbody tr').allInnerTexts();
+    expect(listed.join('\n')).toContain('本区志愿者');
+    expect(listed.join('\n')).not.toContain('外区志愿者');
+    const direct = await page.goto(`${app.baseUrl}/app/desk/volunteers/${theirs.id}`);
+    expect(direct?.status()).toBe(404);
+    // A hand-made form post from the desk's own origin is refused the same way, and writes nothing.
+    const posted = await page.evaluate(
+      async ([path]) => (await fetch(path!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'points=50&reason=x&key=k1' })).status,
+      [`/app/desk/volunteers/${theirs.id}/award`],
+    );
+    expect(posted).toBe(404);
+    const deactivate = await page.evaluate(async ([path]) => (await fetch(path!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status, [`/app/desk/volunteers/${theirs.id}/deactivate`]);
+    expect(deactivate).toBe(404);
+    expect((await balance(theirs.id)).balance).toBe(0);
+    expect((await app.request('GET', `/v1/volunteers/${theirs.id}`, { token: f.adminToken })).body.status).toBe('active');
+    const token = await app.token('organiser', organiserId);
+    expect((await app.request('GET', `/v1/volunteers/${theirs.id}`, { token })).status).toBe(404);
+    expect((await app.request('GET', `/v1/volunteers/${mine.id}`, { token })).status).toBe(200);
+    // A volunteer's token does not open the desk.
+    const volunteerPhone = await phoneWithToken(browser, app, 'volunteer', mine.id);
+    const refused = await (await volunteerPhone.newPage()).goto(`${app.baseUrl}/app/desk`);
+    expect(refused?.status()).toBe(403);
+    await volunteerPhone.close();
+  });
+});
+
+describe('every desk page', () => {
+  it('answers, in Chinese and English, with no serious accessibility problem', async () => {
+    const type = await f.activityType({ kind: 'per_hour', points: 12 });
+    const activity = await f.activity(tree.community.id, type.code, { title: '敬老院探访', place: '幸福里敬老院', capacity: 20 });
+    const [v] = await volunteers(tree.community.id, 1);
+    const recorded = await app.request('POST', `/v1/activities/${activity.id}/records`, { token: f.adminToken, body: { records: [{ volunteerId: v!.id, minutes: 90 }] }, headers: { 'idempotency-key': `desk-pages-${activity.id}` } });
+    expect(recorded.status).toBe(201);
+    const page = await desk.newPage();
+    const problems = watchProblems(page);
+    await visit(page, '/app/desk', 'desk-home', problems);
+    await visit(page, '/app/desk/volunteers', 'desk-volunteers', problems);
+    await visit(page, '/app/desk/volunteers/new', 'desk-register', problems);
+    await visit(page, `/app/desk/volunteers/${v!.id}`, 'desk-volunteer', problems);
+    await visit(page, '/app/desk/activities', 'desk-activities', problems);
+    await visit(page, '/app/desk/activities/new', 'desk-activity-new', problems);
+    await visit(page, `/app/desk/activities/${activity.id}`, 'desk-activity', problems);
+    await visit(page, '/app/desk/hours', 'desk-hours', problems);
+    await visit(page, `/app/desk/hours/${recorded.body.records[0].id}/correct`, 'desk-correct', problems);
+    await visit(page, '/app/desk/reports', 'desk-reports', problems);
+    expect(await page.locator('#hours-chart svg rect').count()).toBe(12);
+    await visit(page, `/app/desk/reports/activities/${activity.id}`, 'desk-activity-report', problems);
+
+    await page.getByRole('link', { name: 'Switch to English' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toContain('Activity report');
+    await visit(page, '/app/desk/reports', 'desk-reports-en', problems);
+    expect(await page.locator('#type-table').innerText()).toMatch(new RegExp(`type ${type.code}\\s+1\\.5\\s+18\\s+1`));
+    await page.goto(`${app.baseUrl}/app/prefs?lang=zh-CN&text=large&back=%2Fapp%2Fdesk`);
+    await expectAccessible(page, 'desk home, large text');
+    const smallest = await page.locator('.button').evaluateAll((els) => Math.min(...els.map((e) => (e as any).getBoundingClientRect().height)));
+    expect(smallest).toBeGreaterThanOrEqual(60);
+    await page.goto(`${app.baseUrl}/app/prefs?text=normal&back=%2Fapp%2Fdesk`);
+
+    const csv = await page.evaluate(async () => {
+      const response = await fetch('/app/desk/reports/monthly.csv');
+      return { type: response.headers.get('content-type'), text: await response.text() };
+    });
+    expect(csv.type).toContain('text/csv');
+    expect(csv.text).toContain(`${type.code},type ${type.code},90,1.5,18,1,1`);
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
+
+export { decodeQrPng };
