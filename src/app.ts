@@ -14,6 +14,7 @@ import { pointRoutes } from './points/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { docsRoutes } from './system/docs.js';
@@ -33,7 +34,7 @@ export function buildApp(deps: Deps) {
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
   app.use('*', readJsonBody(deps.config.BODY_LIMIT_BYTES));
-  app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
+  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, publicUrl: deps.config.PUBLIC_URL }));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
   app.route('/', systemRoutes(deps));
@@ -52,8 +53,15 @@ export function buildApp(deps: Deps) {
   app.route('/', reportRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
+  app.route('/', sessionRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'jifen_session',
+    description: 'The browser session opened by POST /v1/sessions; writes with it must come from this service\'s own origin',
+  });
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {

@@ -53,6 +53,7 @@ const floors: string[][] = [
     'src/reports/',
     'src/posts/',
     'src/wishes/',
+    'src/sessions/',
     'src/system/',
   ],
   ['src/bootstrap.ts', 'src/maintenance.ts', 'src/app.ts', 'src/main.ts'],
