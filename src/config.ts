@@ -91,7 +91,7 @@ export const envSchema = z.object({
   SESSION_TTL_ORGANISER_SECONDS: intFrom(300, 400 * 24 * 3600).default(12 * 3600),
   SESSION_TTL_ADMIN_SECONDS: intFrom(300, 400 * 24 * 3600).default(12 * 3600),
   /** Failed sign-in attempts (wrong, used or expired codes) one client address may make per minute. */
-  SIGN_IN_FAILURES_PER_CLIENT_PER_MINUTE: intFrom(1, 1_000_000).default(10),
+  SIGN_IN_FAILURES_PER_CLIENT_PER_MINUTE: intFrom(1, 1_000_000).default(20),
   /** Failed sign-in attempts the whole instance accepts per minute, whoever makes them. */
   SIGN_IN_FAILURES_PER_MINUTE: intFrom(1, 10_000_000).default(600),
   /**

@@ -86,9 +86,13 @@ describe('sign-in on the embedded database', () => {
     const list = (await sessions.json()) as { items: { current: boolean }[] };
     expect(list.items).toHaveLength(2);
     expect(list.items.filter((s) => s.current)).toHaveLength(1);
-    // Neither code nor secret reached the log.
+    // A code in the sign-in page's query string, or a refused one in a body, is not logged either.
+    await (await fetch(`${base}/app/sign-in?code=QRSTUVWX`)).text();
+    await (await fetch(`${base}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code":"MNPQRSTU"}' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const log = service.output();
-    for (const secret of [first.url.slice(-8), second.url.slice(-8), office.cookie, again.cookie]) expect(log).not.toContain(secret);
+    expect(log).toContain('/app/sign-in');
+    for (const secret of [first.url.slice(-8), second.url.slice(-8), office.cookie, again.cookie, 'QRSTUVWX', 'MNPQRSTU']) expect(log).not.toContain(secret);
     expect(await service.stop()).toMatchObject({ code: 0 });
   });
 });
