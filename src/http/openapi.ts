@@ -33,6 +33,7 @@ export const ProblemSchema = z
     code: z.string().openapi({ description: 'Stable machine-readable error code' }),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'Each failing field, for validation_failed' }),
+    redemptionStatus: z.enum(['issued', 'redeemed', 'cancelled', 'expired']).optional().openapi({ description: 'The claim\'s state, when a redemption is refused for it (token_already_used, token_expired)' }),
   })
   .catchall(z.unknown())
   .openapi('Problem');
