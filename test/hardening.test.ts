@@ -15,3 +15,61 @@ describe('problem documents', () => {
     expect(body).toEqual({ type: 'urn:jifen:problem:token_already_used', title: 'Redemption token already used', status: 409, detail: 'used', code: 'token_already_used', requestId: 'req-1', extra: 1 });
   });
 });
+
+/** A 400 validation_failed whose errors name `path`. */
+function expectFieldRefused(res: { status: number; body: any }, path: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(400);
+  expect(res.body.code).toBe('validation_failed');
+  expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+}
+
+const cursorOf = (position: unknown[]) => Buffer.from(JSON.stringify(position)).toString('base64url');
+
+describe('timestamps outside years 1 to 9999', () => {
+  // Year 0000 does not exist in PostgreSQL; 9999-12-31T23:30-01:00 is year 10000 once its offset is applied.
+  const tooEarly = '0000-01-01T00:00:00Z';
+  const tooLate = '9999-12-31T23:30:00-01:00';
+
+  it('are refused by name in queries, bodies and cursors, and nothing is written', async () => {
+    const admin = f.adminToken;
+    for (const asOf of [tooEarly, tooLate]) expectFieldRefused(await app.request('GET', `/v1/ledger/digest?asOf=${encodeURIComponent(asOf)}`, { token: admin }), 'query.asOf');
+
+    const merchant = await f.merchant();
+    expectFieldRefused(await app.request('POST', '/v1/packs', { token: admin, body: { merchantId: merchant.id, title: 'old', points: 5, validFrom: tooEarly } }), 'validFrom');
+    expectFieldRefused(await app.request('POST', '/v1/packs', { token: admin, body: { merchantId: merchant.id, title: 'late', points: 5, validUntil: tooLate } }), 'validUntil');
+    const pack = await f.pack(merchant.id);
+    expectFieldRefused(await app.request('PATCH', `/v1/packs/${pack.id}`, { token: admin, body: { validFrom: tooEarly } }), 'validFrom');
+    expect((await app.request('GET', `/v1/packs/${pack.id}`, { token: admin })).body.validFrom).toBeNull();
+
+    const unit = await f.orgUnit();
+    const type = await f.activityType({ kind: 'fixed', points: 5 });
+    const activity = { title: 'edge of time', typeCode: type.code, orgUnitId: unit.id };
+    expectFieldRefused(await app.request('POST', '/v1/activities', { token: admin, body: { ...activity, startsAt: tooEarly, endsAt: '0001-01-01T01:00:00Z' } }), 'startsAt');
+    expectFieldRefused(await app.request('POST', '/v1/activities', { token: admin, body: { ...activity, startsAt: '9999-12-31T22:00:00Z', endsAt: tooLate } }), 'endsAt');
+    for (const bound of ['from', 'to']) {
+      expectFieldRefused(await app.request('GET', `/v1/activities?${bound}=${encodeURIComponent(tooEarly)}`, { token: admin }), `query.${bound}`);
+      expectFieldRefused(await app.request('GET', `/v1/merchants/${merchant.id}/redemptions?${bound}=${encodeURIComponent(tooLate)}`, { token: admin }), `query.${bound}`);
+      expectFieldRefused(await app.request('GET', `/v1/merchants/${merchant.id}/settlement?${bound}=${encodeURIComponent(tooEarly)}`, { token: admin }), `query.${bound}`);
+    }
+    const id = '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f';
+    expectFieldRefused(await app.request('GET', `/v1/activities?cursor=${cursorOf([tooEarly, id])}`, { token: admin }), 'cursor');
+    expectFieldRefused(await app.request('GET', `/v1/activities?cursor=${cursorOf([tooLate, id])}`, { token: admin }), 'cursor');
+    // The settlement list's cursor holds microseconds since 1970: year 0000 in microseconds.
+    expectFieldRefused(await app.request('GET', `/v1/merchants/${merchant.id}/redemptions?cursor=${cursorOf([-62_167_219_200_000_000, id])}`, { token: admin }), 'cursor');
+  });
+
+  it('the first and last instants of the range are accepted', async () => {
+    for (const [from, to] of [['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'], ['0001-01-01T08:00:00+08:00', '9999-12-31T23:59:59+08:00']]) {
+      const res = await app.request('GET', `/v1/activities?from=${encodeURIComponent(from!)}&to=${encodeURIComponent(to!)}&limit=1`, { token: f.adminToken });
+      expect(res.status, `${from}..${to}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
+  });
+
+  it('a database date/time error still answers 400, never 500', async () => {
+    const { mapDatabaseError } = await import('../src/db/errors.js');
+    for (const code of ['22008', '22009', '22007']) {
+      const mapped = mapDatabaseError(Object.assign(new Error('date/time field value out of range'), { code })) as { code?: string; status?: number };
+      expect(mapped).toMatchObject({ code: 'validation_failed', status: 400 });
+    }
+  });
+});
