@@ -73,3 +73,72 @@ describe('timestamps outside years 1 to 9999', () => {
     }
   });
 });
+
+describe('strings PostgreSQL cannot store: U+0000 and lone surrogates', () => {
+  it('are refused with 400 naming the field on every ledger write, and nothing is written', async () => {
+    const { award, balanceOf, key } = await import('./support/ledger.js');
+    const unit = await f.orgUnit();
+    const volunteer = await f.volunteer(unit.id);
+    const moved = await award(app, f.adminToken, volunteer.id, 10);
+    for (const bad of ['\ud800', 'a\udc00b', 'x\ud83d', 'nul\u0000']) {
+      const headers = { 'idempotency-key': key() };
+      expectFieldRefused(await app.request('POST', '/v1/awards', { token: f.adminToken, body: { volunteerId: volunteer.id, points: 5, reason: bad }, headers }), 'reason');
+      expectFieldRefused(await app.request('POST', '/v1/adjustments', { token: f.adminToken, body: { volunteerId: volunteer.id, points: -1, reason: bad }, headers }), 'reason');
+      expectFieldRefused(await app.request('POST', `/v1/transactions/${moved.transactionId}/reverse`, { token: f.adminToken, body: { reason: bad } }), 'reason');
+    }
+    expect(await balanceOf(app, f.adminToken, volunteer.id)).toBe(10);
+    // A well-formed pair (an emoji) is text like any other.
+    const emoji = await app.request('POST', '/v1/awards', { token: f.adminToken, body: { volunteerId: volunteer.id, points: 1, reason: '谢谢 \ud83d\ude00' }, headers: { 'idempotency-key': key() } });
+    expect(emoji.status).toBe(201);
+  });
+
+  it('are refused the same way in names, settlement references, wish details and keys', async () => {
+    const unit = await f.orgUnit();
+    expectFieldRefused(await app.request('POST', '/v1/org-units', { token: f.adminToken, body: { name: 'unit \ud800' } }), 'name');
+    const merchant = await f.merchant();
+    expectFieldRefused(await app.request('POST', `/v1/merchants/${merchant.id}/settlements`, { token: f.adminToken, body: { points: 1, reference: 'TRF-\udfff' } }), 'reference');
+    const organiser = await f.organiser(unit.id);
+    const organiserToken = await app.token('organiser', organiser.id);
+    const wish = { orgUnitId: unit.id, category: 'other', title: 'help', details: 'bad \udbff end' };
+    expectFieldRefused(await app.request('POST', '/v1/wishes', { token: organiserToken, body: wish }), 'details');
+    expectFieldRefused(await app.request('POST', '/v1/org-units', { token: f.adminToken, raw: '{"name":"ok","\\ud800":1}' }), '\ud800');
+  });
+});
+
+describe('what is refused before a body is read', () => {
+  const nested = (depth: number, leaf: string) => `{"name":${'['.repeat(depth)}${leaf}${']'.repeat(depth)}}`;
+
+  it('a body nested deeper than the bound is a 400, whatever it holds, with no stack overflow', async () => {
+    for (const leaf of ['"\\u0000"', '"x"', '1']) {
+      const res = await app.request('POST', '/v1/org-units', { token: f.adminToken, raw: nested(100_000, leaf) });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+      expect(res.body.errors[0].message).toMatch(/nested/);
+    }
+    // Within the bound, the NUL is still found and named.
+    const shallow = await app.request('POST', '/v1/org-units', { token: f.adminToken, raw: nested(20, '"\\u0000"') });
+    expect(shallow.status).toBe(400);
+    expect(shallow.body.errors[0].path).toBe('name.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0');
+  });
+
+  it('a write with no credentials is a 401 before its body is read: not 413, not 400', async () => {
+    const big = await app.request('POST', '/v1/org-units', { raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(big.status).toBe(401);
+    expect(big.body.code).toBe('unauthorized');
+    const malformed = await app.request('PATCH', '/v1/org-units/01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f', { raw: '{"name": ' });
+    expect(malformed.status).toBe(401);
+    const deep = await app.request('POST', '/v1/awards', { raw: nested(100_000, '"\\u0000"') });
+    expect(deep.status).toBe(401);
+    const wrongType = await app.request('POST', '/v1/org-units', { raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(wrongType.status).toBe(401);
+  });
+
+  it('a session cookie counts as credentials; unknown routes and the public sign-in are not refused for lack of them', async () => {
+    const withCookie = await app.request('POST', '/v1/org-units', { raw: '{"name": ', headers: { cookie: 'theme=dark; jifen_session=abc' } });
+    expect(withCookie.status).toBe(400);
+    expect((await app.request('POST', '/nowhere', { raw: '{}' })).status).toBe(404);
+    expect((await app.request('POST', '/healthz', { raw: '{}' })).status).toBe(405);
+    const signIn = await app.request('POST', '/v1/sessions', { raw: '{"code": ' });
+    expect(signIn.status).not.toBe(401);
+  });
+});

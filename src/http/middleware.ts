@@ -88,11 +88,13 @@ export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bin
     } catch {
       throw validationFailed([{ path: '', message: 'the request body is not valid JSON' }]);
     }
-    // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
-    // field, before it reaches any statement.
-    if (/\\u0000/i.test(text)) {
-      const path = nulPath(parsed);
-      if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
+    // PostgreSQL cannot store U+0000 in text, nor a lone UTF-16 surrogate in jsonb (and in text it
+    // would silently become U+FFFD). One rule for every string and key of every body: refused here,
+    // naming the field, before any statement sees it. Both can only arrive as \u escapes (the
+    // decoder has already turned raw bytes that are not UTF-8 into U+FFFD), so most bodies skip the walk.
+    if (/\\u(?:0000|d[89a-f])/i.test(text)) {
+      const found = unstorablePath(parsed);
+      if (found) throw validationFailed([found]);
     }
     // Hono's c.req.json() reads the *text* cache and parses it; with only a cached `json` it would
     // stringify that and read it back through a web Response, which costs more than the request.
@@ -165,20 +167,34 @@ async function readWebBody(request: Request, maxBytes: number, tooLarge: () => E
   return bytes;
 }
 
-/** The dotted path of the first string (or key) holding U+0000 in a parsed JSON body. */
-function nulPath(value: unknown): string | undefined {
-  const walk = (v: unknown, path: string[]): string[] | undefined => {
-    if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
+/** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (loneSurrogate.test(text)) return 'must not contain a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff)';
+  return undefined;
+}
+
+/** The dotted path of the first string (or key) PostgreSQL cannot store in a parsed JSON body, and why. */
+function unstorablePath(value: unknown): { path: string; message: string } | undefined {
+  const walk = (v: unknown, path: string[]): { path: string[]; message: string } | undefined => {
+    if (typeof v === 'string') {
+      const message = unstorable(v);
+      return message ? { path, message } : undefined;
+    }
     if (v && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\u0000')) return [...path, k];
+        const message = unstorable(k);
+        if (message) return { path: [...path, k], message };
         const found = walk(child, [...path, k]);
         if (found) return found;
       }
     }
     return undefined;
   };
-  return walk(value, [])?.join('.');
+  const found = walk(value, []);
+  return found ? { path: found.path.join('.'), message: found.message } : undefined;
 }
 
 /** Most callers remembered by the rate limiter; beyond it the longest-idle are forgotten. */
