@@ -32,7 +32,9 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  app.use('*', readJsonBody(deps.config.BODY_LIMIT_BYTES));
+  // Which method and path some route answers, known once every route is registered below.
+  let allowedMethods: (path: string) => string[] = () => [];
+  app.use('*', readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) }));
   app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
@@ -66,7 +68,7 @@ export function buildApp(deps: Deps) {
   nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   app.get('/openapi.json', (c) => c.json(document));
 
-  const allowedMethods = routeMethodTable(app.routes);
+  allowedMethods = routeMethodTable(app.routes);
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
     if (allowed.length > 0 && !allowed.includes(c.req.method)) {

@@ -56,20 +56,52 @@ export function authenticate(principals: PrincipalResolver, tokens: AccessTokens
 const utf8 = new TextDecoder();
 
 /**
+ * Writes anyone may send without credentials: signing in (a code in exchange for a session).
+ * Every other write from a caller with no credentials is refused before its body is read.
+ */
+export const publicWrites: readonly { method: string; path: string }[] = [{ method: 'POST', path: '/v1/sessions' }];
+
+/** The cookie that carries a signed-in person's session; its presence counts as credentials here. */
+export const sessionCookieName = 'jifen_session';
+const sessionCookie = new RegExp(`(?:^|;)\\s*${sessionCookieName}=`);
+
+/** Deepest nesting of arrays and objects a body may have; ours need four or five levels. */
+export const bodyDepthMax = 32;
+
+export interface BodyRules {
+  maxBytes: number;
+  /** Whether some route answers this method at this path (false: the 404 or 405 needs no body). */
+  answers: (method: string, path: string) => boolean;
+}
+
+/**
  * Reads a request body once, within `maxBytes` (declared or chunked), requires it to be JSON, parses
- * it (to refuse bad JSON and U+0000 with a clear error), and hands the text to the route's validator
- * through Hono's body cache.
+ * it (to refuse bad JSON, bodies nested deeper than bodyDepthMax, and strings PostgreSQL cannot
+ * store, with a clear error), and hands the text to the route's validator through Hono's body cache.
+ *
+ * A write that carries no credentials (no Authorization header, no session cookie) and is not one
+ * of the publicWrites is answered 401 before a byte of its body is read: whatever it holds, an
+ * anonymous caller costs no parsing. A write to a route that does not exist is left unread for the
+ * 404 or 405.
  *
  * Under @hono/node-server the bytes come straight from Node's IncomingMessage: Hono's own bodyLimit
  * touches `c.req.raw.body`, which makes the adapter build a full web Request with a ReadableStream
  * for every POST, costing more than the rest of a small request. Elsewhere (app.request in tests)
  * the web body stream is read with the same limit.
  */
-export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bindings: Partial<HttpBindings> }> {
+export function readJsonBody(rules: BodyRules): MiddlewareHandler<AppEnv & { Bindings: Partial<HttpBindings> }> {
+  const { maxBytes } = rules;
   const tooLarge = () => new DomainError('payload_too_large', `request bodies are limited to ${maxBytes} bytes`);
   return async (c, next) => {
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') return next();
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    if (!hasCredentials(c.req.header('authorization'), c.req.header('cookie'))) {
+      const path = c.req.path;
+      if (!publicWrites.some((w) => w.method === method && w.path === path)) {
+        if (!rules.answers(method, path)) return next();
+        throw new DomainError('unauthorized', 'this request needs a bearer token or a session');
+      }
+    }
     const length = c.req.header('content-length');
     const chunked = c.req.header('transfer-encoding') !== undefined;
     const hasBody = (length !== undefined && length !== '0') || chunked;
@@ -91,17 +123,20 @@ export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bin
     // PostgreSQL cannot store U+0000 in text, nor a lone UTF-16 surrogate in jsonb (and in text it
     // would silently become U+FFFD). One rule for every string and key of every body: refused here,
     // naming the field, before any statement sees it. Both can only arrive as \u escapes (the
-    // decoder has already turned raw bytes that are not UTF-8 into U+FFFD), so most bodies skip the walk.
-    if (/\\u(?:0000|d[89a-f])/i.test(text)) {
-      const found = unstorablePath(parsed);
-      if (found) throw validationFailed([found]);
-    }
+    // decoder has already turned raw bytes that are not UTF-8 into U+FFFD), so most bodies skip
+    // the string checks; the depth is checked on every body, since the validators walk recursively.
+    const found = inspectBody(parsed, /\\u(?:0000|d[89a-f])/i.test(text));
+    if (found) throw validationFailed([found]);
     // Hono's c.req.json() reads the *text* cache and parses it; with only a cached `json` it would
     // stringify that and read it back through a web Response, which costs more than the request.
     // (Hono types the cache by value, but stores and reads promises.)
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     await next();
   };
+}
+
+function hasCredentials(authorization: string | undefined, cookie: string | undefined): boolean {
+  return authorization !== undefined || (cookie !== undefined && sessionCookie.test(cookie));
 }
 
 function readIncoming(incoming: IncomingMessage | Http2ServerRequest, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
@@ -176,25 +211,47 @@ function unstorable(text: string): string | undefined {
   return undefined;
 }
 
-/** The dotted path of the first string (or key) PostgreSQL cannot store in a parsed JSON body, and why. */
-function unstorablePath(value: unknown): { path: string; message: string } | undefined {
-  const walk = (v: unknown, path: string[]): { path: string[]; message: string } | undefined => {
-    if (typeof v === 'string') {
-      const message = unstorable(v);
-      return message ? { path, message } : undefined;
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | undefined;
+  depth: number;
+}
+
+const pathOf = (visit: Visit): string => {
+  const keys: string[] = [];
+  for (let v: Visit | undefined = visit; v?.parent; v = v.parent) keys.push(v.key);
+  return keys.reverse().join('.');
+};
+
+/**
+ * Walks a parsed body without recursion (a hostile body may nest 100,000 arrays): the first value
+ * nested deeper than bodyDepthMax, or, when `checkStrings`, the first string or key PostgreSQL
+ * cannot store, as a field error with its dotted path.
+ */
+function inspectBody(body: unknown, checkStrings: boolean): { path: string; message: string } | undefined {
+  const stack: Visit[] = [{ value: body, key: '', parent: undefined, depth: 0 }];
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const { value, depth } = visit;
+    if (checkStrings && visit.parent) {
+      const message = unstorable(visit.key);
+      if (message) return { path: pathOf(visit), message };
     }
-    if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        const message = unstorable(k);
-        if (message) return { path: [...path, k], message };
-        const found = walk(child, [...path, k]);
-        if (found) return found;
-      }
+    if (typeof value === 'string') {
+      const message = checkStrings ? unstorable(value) : undefined;
+      if (message) return { path: pathOf(visit), message };
+      continue;
     }
-    return undefined;
-  };
-  const found = walk(value, []);
-  return found ? { path: found.path.join('.'), message: found.message } : undefined;
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= bodyDepthMax) return { path: pathOf(visit), message: `the body is nested deeper than ${bodyDepthMax} levels` };
+    const entries = Object.entries(value);
+    // Pushed in reverse so the first field is looked at first, as a reader would.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      stack.push({ value: child, key, parent: visit, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /** Most callers remembered by the rate limiter; beyond it the longest-idle are forgotten. */
