@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problemBody } from '../src/http/problem.js';
-import type { TestApp } from './support/app.js';
+import { startTestApp, type TestApp } from './support/app.js';
 import type { Factory } from './support/factories.js';
 import { useTestApp } from './support/setup.js';
 
@@ -140,5 +140,34 @@ describe('what is refused before a body is read', () => {
     expect((await app.request('POST', '/healthz', { raw: '{}' })).status).toBe(405);
     const signIn = await app.request('POST', '/v1/sessions', { raw: '{"code": ' });
     expect(signIn.status).not.toBe(401);
+  });
+});
+
+describe('ids in tokens', () => {
+  it('an upper-case uuid sub names the same principal, and deactivation ends it at once whatever the spelling', async () => {
+    // A long principal cache, so only the eviction on deactivation can make the token stop working.
+    const cached = await startTestApp({ DATA_DIR: app.deps.config.DATA_DIR, PRINCIPAL_CACHE_MS: '60000' });
+    try {
+      const unit = await f.orgUnit();
+      for (const deactivateAs of ['upper', 'lower'] as const) {
+        const volunteer = await f.volunteer(unit.id);
+        const upper = volunteer.id.toUpperCase();
+        const token = await cached.token('volunteer', upper);
+        const lowerToken = await cached.token('volunteer', volunteer.id);
+        for (const t of [token, lowerToken]) expect((await cached.request('GET', `/v1/volunteers/${volunteer.id}/balance`, { token: t })).status).toBe(200);
+        const path = `/v1/volunteers/${deactivateAs === 'upper' ? upper : volunteer.id}/deactivate`;
+        expect((await cached.request('POST', path, { token: f.adminToken })).status).toBe(200);
+        for (const t of [token, lowerToken]) expect((await cached.request('GET', `/v1/volunteers/${volunteer.id}/balance`, { token: t })).status).toBe(401);
+      }
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('the actor id is the lower-case spelling, so what it writes names the principal one way', async () => {
+    const verify = (t: string) => app.deps.accessTokens.verify(t);
+    const id = '01936B2E-7C1A-7E55-9D4B-3A1F2C3D4E5F';
+    expect((await verify(await app.token('organiser', id))).sub).toBe(id.toLowerCase());
+    expect((await verify(await app.token('admin', 'Ops-Admin'))).sub).toBe('Ops-Admin');
   });
 });

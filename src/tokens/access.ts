@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { uuidPattern } from '../db/ids.js';
 import { DomainError } from '../errors.js';
 import { keyFilePath, keyRingFromConfig, keyRingFromFile, loadOrCreateKeyFile, signingAlg, type KeyRing } from './keys.js';
 
@@ -79,10 +80,13 @@ export function createAccessTokens(config: Config, ring: KeyRing): AccessTokens 
         if (protectedHeader.typ !== undefined && protectedHeader.typ !== accessTokenTyp && protectedHeader.typ !== 'JWT') {
           throw new DomainError('unauthorized', 'this kind of token is not an access token');
         }
-        const claims = claimsSchema.safeParse(payload);
-        if (!claims.success) throw new DomainError('unauthorized', 'token claims are missing or malformed');
-        remember(token, claims.data, payload.exp as number);
-        return claims.data;
+        const parsed = claimsSchema.safeParse(payload);
+        if (!parsed.success) throw new DomainError('unauthorized', 'token claims are missing or malformed');
+        // Ids are normalised here, once: a uuid `sub` in any case names the same principal, so the
+        // principal cache, deactivation and every row written under this actor see one spelling.
+        const claims: AccessClaims = { role: parsed.data.role, sub: uuidPattern.test(parsed.data.sub) ? parsed.data.sub.toLowerCase() : parsed.data.sub };
+        remember(token, claims, payload.exp as number);
+        return claims;
       } catch (error) {
         if (error instanceof DomainError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new DomainError('unauthorized', 'token expired');
