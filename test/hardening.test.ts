@@ -171,3 +171,41 @@ describe('ids in tokens', () => {
     expect((await verify(await app.token('admin', 'Ops-Admin'))).sub).toBe('Ops-Admin');
   });
 });
+
+describe('access token lifetime', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  async function sign(times: { iat?: number; exp: number }) {
+    const { SignJWT } = await import('jose');
+    const key = app.deps.accessTokens.ring.signing!;
+    let jwt = new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+      .setSubject('ops')
+      .setIssuer(app.deps.config.TOKEN_ISSUER)
+      .setAudience(app.deps.config.TOKEN_AUDIENCE)
+      .setExpirationTime(times.exp);
+    if (times.iat !== undefined) jwt = jwt.setIssuedAt(times.iat);
+    return jwt.sign(key.key);
+  }
+  const statusWith = async (token: string) => (await app.request('GET', '/v1/org-units?limit=1', { token })).status;
+
+  it('refuses a correctly signed token living longer than ACCESS_TOKEN_LIFETIME_MAX_SECONDS (default 24 h)', async () => {
+    expect(app.deps.config.ACCESS_TOKEN_LIFETIME_MAX_SECONDS).toBe(86_400);
+    expect(await statusWith(await sign({ iat: now(), exp: Date.parse('9999-12-31T00:00:00Z') / 1000 }))).toBe(401);
+    expect(await statusWith(await sign({ iat: now() - 10, exp: now() - 10 + 86_401 }))).toBe(401);
+    expect(await statusWith(await sign({ iat: now() - 10, exp: now() - 10 + 86_400 }))).toBe(200);
+  });
+
+  it('refuses a token issued in the future beyond the clock tolerance, and one with no iat', async () => {
+    expect(await statusWith(await sign({ iat: now() + 3600, exp: now() + 7200 }))).toBe(401);
+    expect(await statusWith(await sign({ iat: now() + 10, exp: now() + 3600 }))).toBe(200);
+    const missing = await app.request('GET', '/v1/org-units?limit=1', { token: await sign({ exp: now() + 600 }) });
+    expect(missing.status).toBe(401);
+    expect(missing.body.detail).toMatch(/iat/);
+  });
+
+  it('a configuration minting tokens it would refuse does not start', async () => {
+    const { loadConfig } = await import('../src/config.js');
+    expect(() => loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '90000' })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '90000', ACCESS_TOKEN_LIFETIME_MAX_SECONDS: '90000' }).ACCESS_TOKEN_LIFETIME_MAX_SECONDS).toBe(90_000);
+  });
+});
