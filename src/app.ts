@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
-import { authenticate, rateLimit, readJsonBody, requestContext } from './http/middleware.js';
+import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -32,6 +32,7 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
+  app.use('*', securityHeaders({ https: deps.config.PUBLIC_URL.startsWith('https:') }));
   // Which method and path some route answers, known once every route is registered below.
   let allowedMethods: (path: string) => string[] = () => [];
   app.use('*', readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) }));

@@ -209,3 +209,35 @@ describe('access token lifetime', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '90000', ACCESS_TOKEN_LIFETIME_MAX_SECONDS: '90000' }).ACCESS_TOKEN_LIFETIME_MAX_SECONDS).toBe(90_000);
   });
 });
+
+describe('security headers', () => {
+  it('nosniff and the policy on every answer; no-store on every answer to a request with credentials', async () => {
+    const answers = [
+      await app.request('GET', '/healthz'),
+      await app.request('GET', '/nowhere'),
+      await app.request('GET', '/openapi.json'),
+      await app.request('GET', '/v1/org-units?limit=1', { token: f.adminToken }),
+      await app.request('GET', '/v1/org-units?limit=1', { token: 'not-a-token' }),
+      await app.request('POST', '/v1/org-units', { token: f.adminToken, body: {} }),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    for (const res of answers.slice(3)) expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(answers[0]!.headers.get('cache-control')).toBeNull();
+    const withCookie = await app.request('GET', '/v1/org-units?limit=1', { headers: { cookie: 'jifen_session=x' } });
+    expect(withCookie.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('the API reference page carries the full policy and no longer keeps tokens in localStorage', async () => {
+    const page = await app.request('GET', '/docs');
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    expect(page.body).not.toMatch(/<script>|<style|style=/);
+    const init = await app.request('GET', '/docs/init.js');
+    expect(init.body).toContain('persistAuthorization: false');
+  });
+});

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
+import { baselineSecurityHeaders, hasCredentials } from './security.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -41,6 +42,22 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
   };
 }
 
+/**
+ * Security headers on every answer, set before the handler runs (see requestContext for why not
+ * after, which is what hono's secure-headers middleware does): nosniff, the Content-Security-Policy
+ * and framing refusal (src/http/security.ts), HSTS when the public address is https, and
+ * `Cache-Control: no-store` on any answer to a request carrying credentials, so no cache or shared
+ * browser keeps a person's data. A handler may still set a Cache-Control of its own.
+ */
+export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
+  const always = Object.entries({ ...baselineSecurityHeaders, ...(options.https ? { 'strict-transport-security': 'max-age=31536000' } : {}) });
+  return async (c, next) => {
+    for (const [name, value] of always) c.header(name, value);
+    if (hasCredentials(c.req.header('authorization'), c.req.header('cookie'))) c.header('cache-control', 'no-store');
+    await next();
+  };
+}
+
 /** Requires a valid bearer access token naming an active principal; sets `actor`. */
 export function authenticate(principals: PrincipalResolver, tokens: AccessTokens): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -60,10 +77,6 @@ const utf8 = new TextDecoder();
  * Every other write from a caller with no credentials is refused before its body is read.
  */
 export const publicWrites: readonly { method: string; path: string }[] = [{ method: 'POST', path: '/v1/sessions' }];
-
-/** The cookie that carries a signed-in person's session; its presence counts as credentials here. */
-export const sessionCookieName = 'jifen_session';
-const sessionCookie = new RegExp(`(?:^|;)\\s*${sessionCookieName}=`);
 
 /** Deepest nesting of arrays and objects a body may have; ours need four or five levels. */
 export const bodyDepthMax = 32;
@@ -133,10 +146,6 @@ export function readJsonBody(rules: BodyRules): MiddlewareHandler<AppEnv & { Bin
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     await next();
   };
-}
-
-function hasCredentials(authorization: string | undefined, cookie: string | undefined): boolean {
-  return authorization !== undefined || (cookie !== undefined && sessionCookie.test(cookie));
 }
 
 function readIncoming(incoming: IncomingMessage | Http2ServerRequest, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { mapDatabaseError } from '../db/errors.js';
 import { DomainError, errorCatalogue, type ErrorCode } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { baselineSecurityHeaders } from './security.js';
 
 export const problemType = (code: string) => `urn:jifen:problem:${code}`;
 
@@ -21,7 +22,8 @@ export function problemBody(code: ErrorCode, detail: string, requestId: string |
 }
 
 export function problemResponse(c: Context<AppEnv>, error: DomainError): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // Built as a plain Response, so it carries the security headers itself; a refusal is never cached.
+  const headers: Record<string, string> = { ...baselineSecurityHeaders, 'content-type': 'application/problem+json', 'cache-control': 'no-store' };
   const requestId = c.get('requestId');
   if (requestId) headers['x-request-id'] = requestId;
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);

@@ -39,7 +39,8 @@ const init = `window.ui = SwaggerUIBundle({
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   layout: 'StandaloneLayout',
   validatorUrl: null,
-  persistAuthorization: true
+  // A bearer token pasted here stays in this tab's memory only, never in localStorage.
+  persistAuthorization: false
 });
 `;
 
