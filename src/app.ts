@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { except } from 'hono/combine';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
@@ -16,6 +17,7 @@ import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { pageRoutes } from './pages/routes.js';
 import { docsRoutes } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { volunteerRoutes } from './volunteers/routes.js';
@@ -32,10 +34,13 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  app.use('*', securityHeaders({ https: deps.config.PUBLIC_URL.startsWith('https:') }));
+  // The pages (/app/) set their own, stricter headers and take HTML forms, read by their own
+  // routes; everything else gets these headers and takes JSON.
+  const pages = (c: { req: { path: string } }) => isPagePath(c.req.path);
+  app.use('*', except(pages, securityHeaders({ https: deps.config.PUBLIC_URL.startsWith('https:') })));
   // Which method and path some route answers, known once every route is registered below.
   let allowedMethods: (path: string) => string[] = () => [];
-  app.use('*', readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) }));
+  app.use('*', except(pages, readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) })));
   app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
@@ -55,6 +60,7 @@ export function buildApp(deps: Deps) {
   app.route('/', reportRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
+  app.route('/', pageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   const document = app.getOpenAPI31Document({
@@ -81,6 +87,11 @@ export function buildApp(deps: Deps) {
   });
   app.onError(handleError);
   return app;
+}
+
+/** The pages people use live under /app/ (and /app itself redirects there). */
+function isPagePath(path: string): boolean {
+  return path === '/app' || path.startsWith('/app/');
 }
 
 /** From the registered routes, a lookup of which methods a concrete path answers (for 405 and Allow). */
