@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
 import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
+import { declareBodyRefusals } from './http/openapi.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -73,6 +74,7 @@ export function buildApp(deps: Deps) {
     servers: [{ url: '/' }],
   });
   nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  declareBodyRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   app.get('/openapi.json', (c) => c.json(document));
 
   allowedMethods = routeMethodTable(app.routes);

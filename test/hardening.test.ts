@@ -241,3 +241,30 @@ describe('security headers', () => {
     expect(init.body).toContain('persistAuthorization: false');
   });
 });
+
+describe('what the document declares', () => {
+  it("a closed activity's check-in code is 409, as declared, not a code that no longer works", async () => {
+    const unit = await f.orgUnit();
+    const type = await f.activityType({ kind: 'fixed', points: 5 });
+    const activity = await f.activity(unit.id, type.code);
+    expect((await app.request('GET', `/v1/activities/${activity.id}/check-in-code`, { token: f.adminToken })).status).toBe(200);
+    expect((await app.request('POST', `/v1/activities/${activity.id}/close`, { token: f.adminToken })).status).toBe(200);
+    for (const path of ['check-in-code', 'check-in-code/qr.svg']) {
+      const res = await app.request('GET', `/v1/activities/${activity.id}/${path}`, { token: f.adminToken });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 'conflict', status: 409 });
+    }
+  });
+
+  it('every operation that takes a body, and every write, declares 413 and 415', async () => {
+    const document = (await app.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> };
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!['post', 'put', 'patch', 'delete'].includes(method) && !operation.requestBody) continue;
+        for (const status of ['413', '415']) if (!operation.responses[status]) missing.push(`${method} ${path} ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -148,10 +148,13 @@ export async function cancelActivity(deps: ServiceDeps, actor: Actor, id: string
   return getActivity(deps, actor, id);
 }
 
-/** The check-in code an organiser shows at the activity; it works only while the activity runs. */
+/**
+ * The check-in code an organiser shows at the activity; it works only while the activity runs and
+ * is open. A closed or cancelled activity takes no check-ins, so it has no code to show (409).
+ */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
-  if (activity.status === 'cancelled') throw new DomainError('conflict', 'the activity is cancelled');
+  if (activity.status !== 'open') throw new DomainError('conflict', `the activity is ${activity.status}; it takes no check-ins`);
   return { activityId: activity.id, code: activity.check_in_code, validFrom: activity.starts_at.toISOString(), validUntil: activity.ends_at.toISOString() };
 }
 
