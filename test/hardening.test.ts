@@ -268,3 +268,18 @@ describe('what the document declares', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('the response check in the test helper', () => {
+  it('refuses an undeclared status, an undeclared media type and a body off its schema, and passes a true answer', async () => {
+    const { responseChecker } = await import('./support/openapi-check.js');
+    const check = responseChecker((await app.request('GET', '/openapi.json')).body);
+    const problem = (status: unknown) => ({ type: 'urn:jifen:problem:conflict', title: 't', status, detail: 'd', code: 'conflict' });
+    const json = 'application/problem+json';
+    expect(check('POST', '/v1/redemptions/redeem', 409, json, '{}', problem(409))).toBeUndefined();
+    expect(check('POST', '/v1/redemptions/redeem', 409, json, '{}', problem('cancelled'))).toMatch(/does not match its schema/);
+    expect(check('POST', '/v1/awards', 413, json, '{}', problem(413))).toBeUndefined();
+    expect(check('POST', '/v1/awards', 418, json, '{}', problem(418))).toMatch(/does not declare 418/);
+    expect(check('GET', '/v1/org-units', 200, 'text/html', '<p>', '<p>')).toMatch(/answered text\/html/);
+    expect(check('GET', '/app/wallet', 200, 'text/html', '<p>', '<p>')).toBeUndefined();
+  });
+});
