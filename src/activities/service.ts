@@ -7,6 +7,7 @@ import type { Tx } from '../db/database.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
+import { timestampInRange } from '../http/timestamps.js';
 import { decodeCursor, decodeIdCursor, pageFrom } from '../http/paging.js';
 import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
@@ -109,7 +110,7 @@ export async function listActivities(deps: ServiceDeps, actor: Actor, query: Lis
   let after: { startsAt: string; id: string } | undefined;
   if (query.cursor) {
     const [startsAt, id] = decodeCursor(query.cursor, 2);
-    if (typeof startsAt !== 'string' || Number.isNaN(Date.parse(startsAt)) || typeof id !== 'string' || !uuidPattern.test(id)) {
+    if (typeof startsAt !== 'string' || !timestampInRange(startsAt) || typeof id !== 'string' || !uuidPattern.test(id)) {
       throw validationFailed([{ path: 'cursor', message: 'not a cursor this endpoint issued' }]);
     }
     after = { startsAt, id };
@@ -149,12 +150,13 @@ export async function cancelActivity(deps: ServiceDeps, actor: Actor, id: string
 
 /**
  * The check-in code an organiser shows at the activity right now. It works only while the activity
- * runs, and it rotates: a screen showing it asks again at `rotatesAt`; the code is still accepted
+ * runs and is open: a closed or cancelled activity takes no check-ins, so it has no code to show
+ * (409). The code rotates: a screen showing it asks again at `rotatesAt`; the code is still accepted
  * for a short grace after that (activities/checkincode.ts).
  */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
-  if (activity.status === 'cancelled') throw new DomainError('conflict', 'the activity is cancelled');
+  if (activity.status !== 'open') throw new DomainError('conflict', `the activity is ${activity.status}; it takes no check-ins`);
   const now = checkInCodeAt(activity.check_in_secret, Date.now());
   return {
     activityId: activity.id,
