@@ -71,9 +71,10 @@ export async function listVersions(db: Db | Tx, recordId: string): Promise<Versi
 
 export async function listRecords(
   db: Db,
-  filter: { activityId?: string; volunteerId?: string; status?: RecordStatus | undefined; cursorId?: string | undefined; newestFirst: boolean; limit: number },
+  filter: { activityId?: string; volunteerId?: string; status?: RecordStatus | undefined; cursorId?: string | undefined; newestFirst: boolean; limit: number; volunteerScopePath?: string | undefined },
 ): Promise<RecordRow[]> {
   let q = recordQuery(db).orderBy('s.id', filter.newestFirst ? 'desc' : 'asc').limit(filter.limit + 1);
+  if (filter.volunteerScopePath !== undefined) q = q.where(sql<boolean>`starts_with(vu.path, ${filter.volunteerScopePath})`);
   if (filter.activityId) q = q.where('s.activity_id', '=', filter.activityId);
   if (filter.volunteerId) q = q.where('s.volunteer_id', '=', filter.volunteerId);
   if (filter.status) q = q.where('s.status', '=', filter.status);
