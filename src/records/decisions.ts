@@ -22,7 +22,7 @@ import {
   type NewVersion,
 } from './repository.js';
 import type { CorrectionInput, ServiceRecord } from './schemas.js';
-import { batchRefused, toRecord, tooMany } from './service.js';
+import { batchRefused, beyondHoursScope, toRecord, tooMany } from './service.js';
 
 /**
  * What happens to a record after it is entered: an organiser approves it (and its points are
@@ -59,13 +59,18 @@ async function decide(deps: ServiceDeps, actor: Actor, target: Target, decision:
       idempotent(tx, idempotency, async () => {
         const heads = new Map((await lockRecordHeads(tx, [...new Set(recordIds)])).map((h) => [h.id, h]));
         const activities = await managedActivities(tx, actor, target, heads);
+        const beyond = new Set<string>();
+        for (const activityId of activities) {
+          for (const id of await recordsBeyondScope(tx, actor, activityId, [...heads.values()].filter((h) => h.activity_id === activityId))) beyond.add(id);
+        }
         const errors: FieldError[] = [];
         const conflicts: FieldError[] = [];
         const toMove: string[] = [];
         recordIds.forEach((id, i) => {
           const head = heads.get(id);
           const path = pathOf(target, i);
-          if (!head || !activities.has(head.activity_id)) errors.push({ path, message: target.kind === 'managed' ? 'no such record in your scope' : 'no such record at this activity' });
+          // A record the organiser may not handle reads as one that does not exist, so ids cannot be probed.
+          if (!head || !activities.has(head.activity_id) || beyond.has(id)) errors.push({ path, message: target.kind === 'managed' ? 'no such record in your scope' : 'no such record at this activity' });
           else if (decision === 'approve' && head.status === 'approved') return;
           else if (decision === 'reject' && head.status === 'rejected') return;
           else if (decision === 'approve' && head.status !== 'pending') conflicts.push({ path, message: `a ${head.status} record cannot be approved` });
@@ -141,6 +146,19 @@ async function managedActivities(tx: Tx, actor: Actor, target: Target, heads: Ma
   return managed;
 }
 
+/** The ids of those records (heads at one activity) whose volunteers' hours there the actor may not handle. */
+async function recordsBeyondScope(tx: Tx, actor: Actor, activityId: string, heads: { id: string; volunteer_id: string; source: string }[]): Promise<Set<string>> {
+  if (actor.role !== 'organiser' || heads.length === 0) return new Set();
+  const people = await findVolunteersForBatch(tx, [...new Set(heads.map((h) => h.volunteer_id))]);
+  const beyond = await beyondHoursScope(
+    tx,
+    actor,
+    activityId,
+    heads.map((h) => ({ id: h.volunteer_id, path: people.get(h.volunteer_id)?.path ?? '', checkedIn: h.source === 'check_in' })),
+  );
+  return new Set(heads.filter((h) => beyond.has(h.volunteer_id)).map((h) => h.id));
+}
+
 export async function decideOne(deps: ServiceDeps, actor: Actor, recordId: string, decision: Decision, input: { reason?: string | undefined }, idempotency: IdempotencyScope | undefined) {
   const outcome = await decide(deps, actor, { kind: 'one', recordId }, decision, input.reason, idempotency);
   const record = outcome.body.records[0];
@@ -161,8 +179,8 @@ export async function decideQueued(deps: ServiceDeps, actor: Actor, decision: De
 }
 
 /**
- * Corrects a record's minutes and/or units (admin, organiser managing the activity) by appending
- * a version; nothing is edited. For an approved record the difference in points moves through the
+ * Corrects a record's minutes and/or units (admin, organiser managing the activity, under the scope
+ * rule for hours) by appending a version; nothing is edited. For an approved record the difference in points moves through the
  * ledger as a correction transaction (refused with insufficient_points if the volunteer has already
  * spent what would be taken back) and the difference in minutes moves the service time, in the same
  * transaction. A pending or checked-in record is corrected without touching the ledger; a rejected
@@ -176,6 +194,7 @@ export async function correctRecord(deps: ServiceDeps, actor: Actor, recordId: s
         const [head] = await lockRecordHeads(tx, [recordId]);
         if (!head) throw notFound('record');
         const activity = await loadManagedActivity(tx, actor, head.activity_id, 'share');
+        if ((await recordsBeyondScope(tx, actor, activity.id, [head])).size > 0) throw notFound('record');
         if (head.status === 'rejected') throw new DomainError('conflict', 'a rejected record cannot be corrected');
         const row = await findRecord(tx, recordId);
         if (!row) throw notFound('record');

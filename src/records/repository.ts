@@ -82,11 +82,25 @@ export async function listRecords(
     cursorId?: string | undefined;
     newestFirst: boolean;
     limit: number;
+    volunteerScopePath?: string | undefined;
+    /**
+     * Only records an organiser of this subtree may handle under the scope of hours: its own
+     * volunteers', and those of anyone who checked in at the activity or signed up for it.
+     */
+    handleableFromPath?: string | undefined;
   },
 ): Promise<RecordRow[]> {
   let q = recordQuery(db).orderBy('s.id', filter.newestFirst ? 'desc' : 'asc').limit(filter.limit + 1);
+  if (filter.volunteerScopePath !== undefined) q = q.where(sql<boolean>`starts_with(vu.path, ${filter.volunteerScopePath})`);
   if (filter.activityId) q = q.where('s.activity_id', '=', filter.activityId);
   if (filter.withinPath) q = q.where('u.path', 'like', `${filter.withinPath}%`);
+  if (filter.handleableFromPath !== undefined) {
+    const path = filter.handleableFromPath;
+    q = q.where(
+      sql<boolean>`(starts_with(vu.path, ${path}) or s.source = 'check_in'
+        or exists (select 1 from activity_signups su where su.activity_id = s.activity_id and su.volunteer_id = s.volunteer_id and su.status = 'signed_up'))`,
+    );
+  }
   if (filter.volunteerId) q = q.where('s.volunteer_id', '=', filter.volunteerId);
   if (filter.status) q = q.where('s.status', '=', filter.status);
   if (filter.cursorId) q = q.where('s.id', filter.newestFirst ? '<' : '>', filter.cursorId);
@@ -214,15 +228,30 @@ export async function postCredits(db: Tx, actor: Actor, kind: 'award' | 'correct
   await sql`select ledger_apply_batch(${JSON.stringify(requests)}::text::jsonb)`.execute(db);
 }
 
-/** A volunteer's name and approved service minutes as they stand in this transaction, for a certificate. */
+/**
+ * A volunteer's name and approved service minutes as they stand in this transaction, for a
+ * certificate. The row stays locked to the end of the transaction, so two requests for the same
+ * volunteer's certificate decide one after the other whether a new one is due.
+ */
 export async function volunteerServiceNow(tx: Tx, volunteerId: string): Promise<{ name: string; service_minutes: number }> {
-  return tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+  return tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).forNoKeyUpdate().executeTakeFirstOrThrow();
+}
+
+/** The volunteer's latest certificate, if any. */
+export async function latestCertificate(tx: Tx, volunteerId: string): Promise<{ number: number; issued_at: Date; content_digest: string | null } | undefined> {
+  return tx
+    .selectFrom('certificates')
+    .select(['number', 'issued_at', 'content_digest'])
+    .where('volunteer_id', '=', volunteerId)
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Registers an issued certificate; its number comes from a sequence and is never reused. */
 export async function registerCertificate(
   tx: Tx,
-  row: { volunteer_id: string; service_minutes: number; star_level: number; issued_by_role: string; issued_by_id: string },
+  row: { volunteer_id: string; service_minutes: number; star_level: number; issued_by_role: string; issued_by_id: string; content_digest: string },
 ): Promise<{ number: number; issued_at: Date }> {
   return tx.insertInto('certificates').values(row).returning(['number', 'issued_at']).executeTakeFirstOrThrow();
 }
