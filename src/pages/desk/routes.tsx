@@ -27,6 +27,8 @@ import { qrSvg } from '../common/components.js';
 import type { PageDeps, PageEnv } from '../common/env.js';
 import { renderPage, seeOther } from '../common/render.js';
 import { pageActor, readForm, requireRole } from '../common/session.js';
+import { issueSignInCode } from '../../sessions/service.js';
+import { SignInCards } from './cards.js';
 import { ActivityDetail, ActivityList, ActivityReportPage, CreateActivityForm, LiveCode, LiveParticipants, Projector, type ActivityValues, type ShownCode } from './activities.js';
 import { readSheetForm } from './form.js';
 import { DeskHome } from './home.js';
@@ -50,6 +52,8 @@ const participantsShownMax = 500;
 /** How far back an activity's hours may be entered from a sheet: the longest activity. */
 const bulkLookbackDays = 31;
 const upcomingDays = 14;
+/** Cards on one printed sheet at most (a few A4 pages): a sign-in code is minted for each. */
+const cardsPerSheetMax = 40;
 
 type DeskContext = Context<PageEnv>;
 type Organiser = Extract<Actor, { role: 'organiser' }>;
@@ -244,6 +248,26 @@ export function deskPages(deps: PageDeps) {
     await readForm(c, deps.config.PUBLIC_URL);
     await deactivateVolunteer(deps, actor, id);
     return seeOther(`/app/desk/volunteers/${id}?notice=deactivated`);
+  });
+
+  // A sheet of sign-in cards: a page answering the post itself, since the codes exist only now
+  // (the service keeps their hashes); printed again, each card gets a new code and voids the old.
+  app.post('/cards', async (c) => {
+    const actor = pageActor(c, 'organiser');
+    const t = stringsOf(c);
+    const { all } = await readSheetForm(c, deps.config.PUBLIC_URL);
+    const ids = [...new Set((all.get('id') ?? []).filter(validId).map((id) => id.toLowerCase()))];
+    if (ids.length === 0) return seeOther('/app/desk/volunteers');
+    if (ids.length > cardsPerSheetMax) {
+      return renderPage(c, deps, { title: t.cardsTitle, status: 400 }, <SignInCards lang={c.get('page').lang} timeZone={timeZone} cards={[]} refused={t.cardsTooMany} />);
+    }
+    const cards = [];
+    for (const id of ids) {
+      const volunteer = await getVolunteer(deps, actor, id);
+      const code = await issueSignInCode(deps, actor, { role: 'volunteer', principalId: volunteer.id });
+      cards.push({ name: volunteer.name, url: code.url, expiresAt: code.expiresAt, svg: await qrSvg(code.url) });
+    }
+    return renderPage(c, deps, { title: t.cardsTitle, printable: true }, <SignInCards lang={c.get('page').lang} timeZone={timeZone} cards={cards} />);
   });
 
   // Activities ---------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ export const deskStrings = catalogue(
 
     // Sign-in cards
     cardsTitle: '志愿者登录卡',
-    cardsHint: '用 A4 纸打印，沿虚线剪开，发给志愿者。手机扫码即可登录，无需密码。',
+    cardsHint: '用 A4 纸打印，沿虚线剪开，发给志愿者。手机扫码即可登录，无需密码。每张卡只能用一次，请在有效期内使用；重新打印后旧卡作废。',
     cardsPrint: '打印',
     cardScan: '用手机扫码登录',
     cardValidUntil: (date: string) => `有效期至 ${date}`,
@@ -312,7 +312,7 @@ export const deskStrings = catalogue(
     cardLink: "Print this volunteer's sign-in card",
 
     cardsTitle: 'Sign-in cards',
-    cardsHint: 'Print on A4, cut along the dashed lines and hand them out. Scanning a card with a phone signs the volunteer in, no password needed.',
+    cardsHint: 'Print on A4, cut along the dashed lines and hand them out. Scanning a card with a phone signs the volunteer in, no password needed. Each card works once, before it expires; printing a new card voids the old one.',
     cardsPrint: 'Print',
     cardScan: 'Scan with your phone to sign in',
     cardValidUntil: (date: string) => `Valid until ${date}`,
