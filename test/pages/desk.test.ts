@@ -46,6 +46,106 @@ async function visit(page: Page, path: string, name: string, problems: string[])
 
 const countRecords = async (activityId: string) => Number((await sql<{ n: string }>`select count(*) as n from service_records where activity_id = ${activityId}`.execute(app.deps.db)).rows[0]!.n);
 
+/** A wall-clock time `offsetMinutes` from now in the programme's time zone, as the form takes it. */
+function wallClock(offsetMinutes: number): { date: string; time: string } {
+  const at = new Date(Date.now() + offsetMinutes * 60_000);
+  const timeZone = app.deps.config.PROGRAMME_TIME_ZONE;
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  return { date, time };
+}
+
+describe("an organiser's day", () => {
+  it('registers a resident and prints a card, creates an activity, projects its check-in code, sees the volunteer check in and out, approves, and the balance rises', async () => {
+    const page = await desk.newPage();
+    const problems = watchProblems(page);
+    // Register a resident.
+    await page.goto(`${app.baseUrl}/app/desk/volunteers/new`);
+    await page.getByRole('button', { name: '登记' }).click();
+    await expect.poll(() => page.locator('#error-summary').textContent()).toContain('请填写姓名');
+    await expectAccessible(page, 'desk register with errors');
+    await screenshot(page, 'desk-register-errors');
+    // The refusal was a 400 page, which Chromium notes in the console; nothing else may be there.
+    expect(problems).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    problems.length = 0;
+    await page.locator('#name').fill('张桂兰');
+    await page.locator('#phone').fill('138 0000 1234');
+    await page.locator('#orgUnitId').selectOption(tree.community.id);
+    await page.getByRole('button', { name: '登记' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('已登记：张桂兰');
+    const volunteerId = page.url().split('/').pop()!.split('?')[0]!;
+
+    // Her sign-in card: the QR holds a sign-in link that signs her in once.
+    await page.getByRole('button', { name: '打印这位志愿者的登录卡' }).click();
+    await expect.poll(() => page.locator('#cards .sign-in-card').count()).toBe(1);
+    await expectAccessible(page, 'desk sign-in cards');
+    await screenshot(page, 'desk-cards');
+    const [cardLink] = await decodeQrPng(await page.locator('#cards .qr').first().screenshot());
+    expect(cardLink).toMatch(new RegExp(`^${app.deps.config.PUBLIC_URL}/app/sign-in\\?code=[2-9A-Z]{8}$`));
+    const code = new URL(cardLink!).searchParams.get('code');
+    const session = await app.request('POST', '/v1/sessions', { body: { code } });
+    expect(session.status).toBe(201);
+    expect(session.body.principal).toMatchObject({ role: 'volunteer', id: volunteerId });
+
+    // An activity that is on now.
+    const type = await f.activityType({ kind: 'fixed', points: 20 });
+    const from = wallClock(-30);
+    const to = wallClock(60);
+    await page.goto(`${app.baseUrl}/app/desk/activities/new`);
+    await page.locator('#title').fill('楼道清洁');
+    await page.locator('#typeCode').selectOption(type.code);
+    await page.locator('#orgUnitId').selectOption(tree.community.id);
+    await page.locator('#date').fill(from.date);
+    await page.locator('#start').fill(from.time);
+    await page.locator('#end').fill(to.date === from.date ? to.time : '23:59');
+    await page.locator('#place').fill('3 号楼');
+    await page.getByRole('button', { name: '创建活动' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('已创建活动：楼道清洁');
+    const activityId = page.url().split('/').pop()!.split('?')[0]!;
+
+    // The projector: a QR code of the code of the moment, which the page's script replaces as it rotates.
+    const projector = await browser.newContext({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { authorization: `Bearer ${await app.token('organiser', organiserId)}` }, locale: 'zh-CN' });
+    const screen = await projector.newPage();
+    const screenProblems = watchProblems(screen);
+    await screen.goto(`${app.baseUrl}/app/desk/activities/${activityId}/check-in`);
+    await expectAccessible(screen, 'desk projector');
+    await screenshot(screen, 'desk-projector');
+    const shown = (await screen.locator('#code').textContent())!.trim();
+    expect(shown).toMatch(/^[0-9]{6}$/);
+    const [target] = await decodeQrPng(await screen.locator('#check-in-qr').screenshot());
+    expect(target === shown || target!.includes(shown)).toBe(true);
+    await expect.poll(() => screen.locator('#code').textContent(), { timeout: 45_000, interval: 1000 }).not.toBe(shown);
+    expect(screenProblems).toEqual([]);
+
+    // She checks in and out with the code she scanned (still accepted though it has rotated since).
+    const token = await app.token('volunteer', volunteerId);
+    expect((await app.request('POST', `/v1/activities/${activityId}/check-in`, { token, body: { code: shown } })).status).toBe(201);
+    expect((await app.request('POST', `/v1/activities/${activityId}/check-out`, { token, body: { code: shown } })).status).toBe(200);
+
+    // The activity's live list catches up by itself.
+    await page.goto(`${app.baseUrl}/app/desk/activities/${activityId}`);
+    await expect.poll(() => page.locator('#participants').textContent()).toContain('已签退，待审核');
+    await screenshot(page, 'desk-activity-live');
+
+    // Approve from the queue: her balance rises.
+    const before = (await balance(volunteerId)).balance;
+    await page.goto(`${app.baseUrl}/app/desk/hours`);
+    await expectAccessible(page, 'desk approval queue');
+    await screenshot(page, 'desk-hours-queue');
+    await page.getByRole('button', { name: '通过: 张桂兰', exact: true }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('已通过 1 条');
+    expect((await balance(volunteerId)).balance).toBe(before + 20);
+    await page.goto(`${app.baseUrl}/app/desk/volunteers/${volunteerId}`);
+    expect(await page.locator('#balance').textContent()).toBe(String(before + 20));
+
+    // The report shows the activity.
+    await page.goto(`${app.baseUrl}/app/desk/reports/activities/${activityId}`);
+    expect(await page.locator('main').textContent()).toContain('张桂兰');
+    expect(problems).toEqual([]);
+    await projector.close();
+  }, 180_000);
+});
+
 describe('a sheet of hours', () => {
   it('200 rows with 2 bad ones: the preview names those two and nothing is written; fixed, all 200 are entered once even if submitted twice', async () => {
     const type = await f.activityType({ kind: 'per_hour', points: 10 });
@@ -206,4 +306,3 @@ describe('every desk page', () => {
   }, 120_000);
 });
 
-export { decodeQrPng };
