@@ -11,16 +11,17 @@ export interface Bar {
   text: string;
 }
 
-const width = 640;
-const height = 260;
-const top = 28;
-const bottom = 40;
-const left = 8;
+// Drawn at about the width of a phone's column, so its words are read at their own size there.
+const width = 360;
+const height = 210;
+const top = 24;
+const bottom = 30;
+const left = 4;
 
 export function BarChart(props: { bars: Bar[]; label: string; id?: string }) {
   const max = Math.max(1, ...props.bars.map((b) => b.value));
   const slot = (width - left * 2) / Math.max(1, props.bars.length);
-  const barWidth = Math.max(4, slot * 0.62);
+  const barWidth = Math.max(4, slot * 0.7);
   const plot = height - top - bottom;
   return (
     <figure class="chart" id={props.id}>
@@ -34,11 +35,11 @@ export function BarChart(props: { bars: Bar[]; label: string; id?: string }) {
             <g>
               <rect x={x.toFixed(1)} y={y} width={barWidth.toFixed(1)} height={h} fill="#1d4e89" />
               {bar.value > 0 && (
-                <text x={(x + barWidth / 2).toFixed(1)} y={y - 6} text-anchor="middle" font-size="15" fill="#0b0c0c">
+                <text x={(x + barWidth / 2).toFixed(1)} y={y - 6} text-anchor="middle" font-size="12" fill="#0b0c0c">
                   {bar.text}
                 </text>
               )}
-              <text x={(x + barWidth / 2).toFixed(1)} y={height - bottom + 22} text-anchor="middle" font-size="14" fill="#0b0c0c">
+              <text x={(x + barWidth / 2).toFixed(1)} y={height - bottom + 18} text-anchor="middle" font-size="12" fill="#0b0c0c">
                 {bar.label}
               </text>
             </g>
