@@ -214,6 +214,23 @@ describe('a sheet of hours', () => {
   });
 });
 
+describe('matching for an activity', () => {
+  it('counts a visitor signed up for the organiser activity as in scope, as the bulk entry does', async () => {
+    const type = await f.activityType({ kind: 'per_hour', points: 4 });
+    const activity = await f.activity(tree.community.id, type.code);
+    const visitor = await f.volunteer(tree.streetB.id, { phone: `136${String(Date.now()).slice(-8)}` });
+    const rows = [{ id: visitor.id }];
+    expect((await post('/v1/volunteers/match', organiser, { rows, activityId: activity.id })).body.rows[0].reason).toBe('out_of_scope');
+    expect((await post(`/v1/activities/${activity.id}/signup`, await app.token('volunteer', visitor.id), {})).status).toBe(201);
+    const matched = await post('/v1/volunteers/match', organiser, { rows, activityId: activity.id });
+    expect(matched.body.rows[0]).toMatchObject({ reason: null, volunteer: { id: visitor.id } });
+    expect((await post('/v1/volunteers/match', organiser, { rows })).body.rows[0].reason).toBe('out_of_scope');
+    expect((await record(activity.id, [{ volunteerId: visitor.id, minutes: 60 }], organiser)).status).toBe(201);
+    const theirs = await f.activity(tree.streetB.id, type.code);
+    expect((await post('/v1/volunteers/match', organiser, { rows, activityId: theirs.id })).status).toBe(403);
+  });
+});
+
 describe('the rotating check-in code', () => {
   it('is the code of the moment with when it rotates; a recently replaced code still works, an old one is expired and not counted as a guess', async () => {
     const { activity } = await running(tree.community.id, { kind: 'fixed', points: 3 });

@@ -49,7 +49,7 @@ export async function previewSheet(deps: ServiceDeps, actor: Actor, activityId: 
   for (const row of rows) if (row.reason === null && (row.minutes ?? 0) > cap) row.reason = 'too_long';
   const toMatch = rows.filter((r) => r.name || r.phone || r.id);
   if (toMatch.length > 0) {
-    const matched = await matchVolunteers(deps, actor, toMatch.map((r) => ({ id: r.id, name: r.name, phone: r.phone })));
+    const matched = await matchVolunteers(deps, actor, toMatch.map((r) => ({ id: r.id, name: r.name, phone: r.phone })), { activityId });
     matched.rows.forEach((m, i) => {
       const row = toMatch[i]!;
       if (m.volunteer) row.volunteer = { id: m.volunteer.id, name: m.volunteer.name };

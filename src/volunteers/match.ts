@@ -1,4 +1,6 @@
 import { inScope, type Actor } from '../auth/actor.js';
+import { signedUpAmong } from '../activities/repository.js';
+import { loadManagedActivity } from '../activities/service.js';
 import { uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { forbidden } from '../errors.js';
@@ -20,7 +22,8 @@ export function phoneKey(phone: string): string | null {
 }
 
 /**
- * Matches rows naming volunteers by id, phone or name (admin; organisers within their subtree).
+ * Matches rows naming volunteers by id, phone or name (admin; organisers within their subtree, and,
+ * when matching for one of their activities, the volunteers signed up for it).
  * A row is matched by the first of id, phone and name it gives; a name alone must name exactly
  * one volunteer the caller may see (active ones first), and a name given beside an id or a phone
  * must agree with it. Each unmatched row says why: not_found, ambiguous, out_of_scope (someone
@@ -28,13 +31,18 @@ export function phoneKey(phone: string): string | null {
  * the phone or id point at different people) or duplicate (the same person as an earlier row).
  * Reads only; the entry itself goes through the bulk records route under an Idempotency-Key.
  */
-export async function matchVolunteers(deps: ServiceDeps, actor: Actor, rows: MatchRowInput[]): Promise<{ rows: MatchedRow[] }> {
+export async function matchVolunteers(deps: ServiceDeps, actor: Actor, rows: MatchRowInput[], options: { activityId?: string | undefined } = {}): Promise<{ rows: MatchedRow[] }> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers match volunteers');
+  // Matching for an activity the organiser manages follows the scope of hours: whoever signed up for
+  // it may be entered there, wherever they belong (records/service.ts, beyondHoursScope).
+  if (options.activityId) await loadManagedActivity(deps.db, actor, options.activityId);
   const ids = [...new Set(rows.flatMap((r) => (r.id && uuidPattern.test(r.id) ? [r.id.toLowerCase()] : [])))];
   const phoneKeys = [...new Set(rows.flatMap((r) => (r.phone ? [phoneKey(r.phone)].filter((k): k is string => k !== null) : [])))];
   const names = [...new Set(rows.flatMap((r) => (r.name ? [r.name] : [])))];
   const candidates = await findMatchCandidates(deps.db, { ids, phoneKeys, names });
-  const visible = (c: MatchCandidate) => actor.role === 'admin' || (actor.role === 'organiser' && inScope(actor, c.org_path));
+  const outsiders = actor.role === 'organiser' ? candidates.filter((c) => !inScope(actor, c.org_path)).map((c) => c.id) : [];
+  const signedUp = options.activityId && outsiders.length > 0 ? await signedUpAmong(deps.db, options.activityId, outsiders) : new Set<string>();
+  const visible = (c: MatchCandidate) => actor.role === 'admin' || (actor.role === 'organiser' && inScope(actor, c.org_path)) || signedUp.has(c.id);
 
   const seen = new Map<string, number>();
   const matched = rows.map((row, index): MatchedRow => {

@@ -26,12 +26,15 @@ const match = createRoute({
   summary: "Who each row of a sheet means, by id, phone or name, or why no one (admin; organisers within their subtree); writes nothing",
   security: bearerSecurity,
   request: jsonBody(MatchVolunteersBody),
-  responses: { 200: jsonContent(MatchVolunteersResponse, "Each row's volunteer or its reason, in the order given"), ...errorResponses('forbidden', 'payload_too_large') },
+  responses: { 200: jsonContent(MatchVolunteersResponse, "Each row's volunteer or its reason, in the order given"), ...errorResponses('forbidden', 'not_found', 'payload_too_large') },
 });
 
 export function volunteerRoutes(deps: ServiceDeps) {
   return createRouter()
-    .openapi(match, async (c) => c.json(await matchVolunteers(deps, c.get('actor'), c.req.valid('json').rows), 200))
+    .openapi(match, async (c) => {
+      const { rows, activityId } = c.req.valid('json');
+      return c.json(await matchVolunteers(deps, c.get('actor'), rows, { activityId }), 200);
+    })
     .openapi(routes.create, async (c) => c.json(await createVolunteer(deps, c.get('actor'), c.req.valid('json')), 201))
     .openapi(routes.list, async (c) => c.json(await listVolunteers(deps, c.get('actor'), c.req.valid('query')), 200))
     .openapi(routes.read, async (c) => c.json(await getVolunteer(deps, c.get('actor'), c.req.valid('param').id), 200))

@@ -53,7 +53,16 @@ const MatchRow = z
   })
   .refine((r) => r.id !== undefined || r.name !== undefined || r.phone !== undefined, { message: 'give an id, a name or a phone number', path: ['name'] });
 
-export const MatchVolunteersBody = z.strictObject({ rows: z.array(MatchRow).min(1).max(matchRowsMax) }).openapi('MatchVolunteers');
+export const MatchVolunteersBody = z
+  .strictObject({
+    rows: z.array(MatchRow).min(1).max(matchRowsMax),
+    activityId: z
+      .string()
+      .uuid()
+      .optional()
+      .openapi({ description: "Match for entering hours at this activity (one the caller manages): volunteers signed up for it count as in scope, as the bulk entry allows" }),
+  })
+  .openapi('MatchVolunteers');
 
 export const MatchReasonSchema = z.enum(['not_found', 'ambiguous', 'out_of_scope', 'inactive', 'mismatch', 'duplicate']).openapi({
   description:
