@@ -14,6 +14,7 @@ import { pointRoutes } from './points/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
+import { oidcRoutes } from './sessions/oidc-routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
@@ -34,7 +35,7 @@ export function buildApp(deps: Deps) {
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
   app.use('*', readJsonBody(deps.config.BODY_LIMIT_BYTES));
-  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, publicUrl: deps.config.PUBLIC_URL }));
+  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, oidc: deps.oidc, publicUrl: deps.config.PUBLIC_URL }));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
   app.route('/', systemRoutes(deps));
@@ -54,6 +55,7 @@ export function buildApp(deps: Deps) {
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', oidcRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

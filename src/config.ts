@@ -184,6 +184,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
   }
   const oidc = [value.OIDC_ISSUER, value.OIDC_CLIENT_ID, value.OIDC_CLIENT_SECRET];
+  if (value.OIDC_ISSUER && new URL(value.OIDC_ISSUER).protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(value.OIDC_ISSUER).hostname)) {
+    problems.push('OIDC_ISSUER: must be an https URL (plain http only for a provider on this host)');
+  }
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     problems.push('OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set together or not at all');
   }
