@@ -67,6 +67,11 @@ export const envSchema = z.object({
   TOKEN_ISSUER: z.string().min(1).default('jifen'),
   TOKEN_AUDIENCE: z.string().min(1).default('jifen-api'),
   ACCESS_TOKEN_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(3600),
+  /**
+   * Longest lifetime (exp − iat) of an access token this service accepts, however it was signed: a
+   * leaked token with exp in year 9999 is refused. Must be at least ACCESS_TOKEN_TTL_SECONDS.
+   */
+  ACCESS_TOKEN_LIFETIME_MAX_SECONDS: intFrom(60, 30 * 24 * 3600).default(24 * 3600),
   CLOCK_TOLERANCE_SECONDS: intFrom(0, 300).default(30),
   /** Public verification keys for access tokens, as a JWKS document (JSON). Several keys allow rotation. */
   ACCESS_TOKEN_JWKS: z.string().min(1).optional(),
@@ -189,6 +194,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     problems.push('OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set together or not at all');
+  }
+  if (value.ACCESS_TOKEN_TTL_SECONDS > value.ACCESS_TOKEN_LIFETIME_MAX_SECONDS) {
+    problems.push(
+      `ACCESS_TOKEN_TTL_SECONDS: ${value.ACCESS_TOKEN_TTL_SECONDS} is longer than ACCESS_TOKEN_LIFETIME_MAX_SECONDS (${value.ACCESS_TOKEN_LIFETIME_MAX_SECONDS}); the service would refuse the tokens it mints`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
