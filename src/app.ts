@@ -4,7 +4,7 @@ import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
 import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
-import { declareBodyRefusals } from './http/openapi.js';
+import { declareBodyRefusals, declareCredentialRefusals } from './http/openapi.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -85,6 +85,7 @@ export function buildApp(deps: Deps) {
   });
   nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   declareBodyRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  declareCredentialRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   app.get('/openapi.json', (c) => c.json(document));
 
   allowedMethods = routeMethodTable(app.routes);
