@@ -112,6 +112,11 @@ export const envSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).max(500).optional(),
   /** The provider's name on the sign-in page ("sign in with …"). */
   OIDC_DISPLAY_NAME: z.string().min(1).max(100).default('single sign-on'),
+  /**
+   * The provider's keys are fetched again when a token names a key not seen before (the provider
+   * rotated its keys), but at most this often, so forged `kid`s cannot make us hammer the provider.
+   */
+  OIDC_JWKS_REFRESH_MIN_SECONDS: intFrom(0, 3600).default(30),
   /** Signature algorithms accepted on the provider's tokens, comma-separated. */
   OIDC_TOKEN_ALGORITHMS: z
     .string()

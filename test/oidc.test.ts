@@ -55,7 +55,8 @@ async function current(b: TestBrowser) {
 }
 
 /** An access token for the jifen API from the provider, as a command-line client would get one. */
-async function providerAccessToken(login: string): Promise<string> {
+async function providerAccessToken(login: string, from: TestProvider = provider): Promise<string> {
+  const provider = from;
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const authorize = new URL(`${provider.issuer}/auth`);
@@ -269,6 +270,38 @@ describe('the provider\'s access tokens on the API', () => {
       expect(res.status).toBe(401);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('the provider rotating its keys', () => {
+  it('a token signed with a key not seen before makes the service fetch the keys again', async () => {
+    // A provider of its own, restarted on the same address with a new key.
+    let rotating = await startProvider(`${publicUrl}/auth/oidc/callback`);
+    const port = new URL(rotating.issuer).port;
+    const rotated = await startTestApp({
+      OIDC_ISSUER: rotating.issuer,
+      OIDC_CLIENT_ID: rotating.clientId,
+      OIDC_CLIENT_SECRET: rotating.clientSecret,
+      OIDC_AUDIENCE: rotating.audience,
+      OIDC_JWKS_REFRESH_MIN_SECONDS: '0',
+    });
+    try {
+      const jane = subject('jane');
+      const admin = await rotated.token('admin', 'a');
+      const created = await rotated.request('POST', '/v1/volunteers', { token: admin, body: { name: 'jane', orgUnitId: unit.id, externalSubject: jane } });
+      expect(created.status).toBe(201);
+      const before = await providerAccessToken(jane, rotating);
+      expect((await rotated.request('GET', '/v1/sessions', { token: before })).status).toBe(200);
+      await rotating.close();
+      rotating = await startProvider(`${publicUrl}/auth/oidc/callback`, { port: Number(port) });
+      const after = await providerAccessToken(jane, rotating);
+      const kid = (t: string) => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid;
+      expect(kid(after)).not.toBe(kid(before));
+      expect((await rotated.request('GET', '/v1/sessions', { token: after })).status).toBe(200);
+    } finally {
+      await rotated.close();
+      await rotating.close();
     }
   });
 });

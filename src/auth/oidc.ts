@@ -38,8 +38,7 @@ export interface Oidc {
   open<P extends keyof OidcCookieClaims>(purpose: P, value: string): Promise<OidcCookieClaims[P] | undefined>;
 }
 
-/** How long an unknown `kid` waits before the provider's keys are fetched again, and how long keys are kept. */
-const jwksCooldownMs = 30_000;
+/** How long the provider's keys are used before they are fetched again anyway. */
 const jwksMaxAgeMs = 10 * 60_000;
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
@@ -79,7 +78,7 @@ export function createOidc(config: Config, db: Db): Oidc | undefined {
     if (keys) return keys;
     const jwksUri = (await configuration()).serverMetadata().jwks_uri;
     if (!jwksUri) throw new DomainError('service_unavailable', 'the identity provider publishes no keys (jwks_uri)');
-    keys = createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: jwksCooldownMs, cacheMaxAge: jwksMaxAgeMs, timeoutDuration: 5000 });
+    keys = createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: config.OIDC_JWKS_REFRESH_MIN_SECONDS * 1000, cacheMaxAge: jwksMaxAgeMs, timeoutDuration: 5000 });
     return keys;
   };
 

@@ -20,13 +20,14 @@ export interface TestProvider {
 
 export const apiResource = 'urn:jifen:api';
 
-export async function startProvider(jifenCallback: string): Promise<TestProvider> {
+export async function startProvider(jifenCallback: string, options: { port?: number } = {}): Promise<TestProvider> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: 'test-rs256', alg: 'RS256', use: 'sig' };
+  // A fresh key (and kid) each start, as a provider rotating its keys would have.
+  const jwk = { ...(await exportJWK(privateKey)), kid: `test-rs256-${Date.now()}-${Math.random().toString(36).slice(2)}`, alg: 'RS256', use: 'sig' };
   const server: Server = await new Promise((resolve) => {
     // Listen first to learn the port: the issuer must name it.
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
+    s.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
@@ -70,7 +71,11 @@ export async function startProvider(jifenCallback: string): Promise<TestProvider
     clientSecret: 'jifen-secret-for-tests-only-0123456789',
     audience: 'jifen-api',
     cli,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
