@@ -311,7 +311,8 @@ export async function listTakerCandidates(db: Db, q: { withinPaths: string[]; un
   for (const path of q.withinPaths) query = query.where(sql<boolean>`starts_with(u.path, ${path}::text)`);
   if (q.excludeId) query = query.where('v.id', '<>', q.excludeId);
   if (q.text) query = query.where(sql<boolean>`(strpos(lower(v.name), lower(${q.text})) > 0 or strpos(coalesce(v.phone, ''), ${q.text}) > 0)`);
-  return query.orderBy(sql`post_kind is null`).orderBy('v.name').orderBy('v.id').limit(q.limit).execute();
+  const holdsNoPost = sql`not exists (select 1 from volunteer_posts p where p.volunteer_id = v.id and p.org_unit_id = ${q.unitId}::uuid and p.ended_at is null)`;
+  return query.orderBy(holdsNoPost).orderBy('v.name').orderBy('v.id').limit(q.limit).execute();
 }
 
 /** Active org units under a path, in tree order: where a wish may be posted. */
