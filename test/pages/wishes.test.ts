@@ -66,8 +66,9 @@ describe('wishes in the wallet', () => {
     // The service refuses a date already past: said next to the date, the rest kept.
     await expect.poll(() => p.page.locator('#neededBy-error').textContent()).toContain('日期要在今天或以后');
     expect(await p.page.locator('#title').inputValue()).toBe('厨房水龙头漏水，请人帮忙修');
-    await p.page.locator('#neededBy').fill(daysAhead(10));
+    await p.page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await screenshot(p.page, 'wishes-post');
+    await p.page.locator('#neededBy').fill(daysAhead(10));
     await p.page.locator('#submit-wish').click();
     await expect.poll(() => p.page.url()).toContain('?did=posted');
     const wishId = wishIdOf(p.page);

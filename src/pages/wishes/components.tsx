@@ -25,7 +25,7 @@ export function WishCard(props: { lang: Lang; tz: string; wish: Wish; href: stri
         <span class="tag">{w.categoryName}</span> <StatusTag lang={props.lang} status={w.status} /> {props.tag && <span class="tag tag-mine">{props.tag}</span>}
       </p>
       <p class="wish-meta">
-        {t.earn(formatNumber(props.lang, w.points))}
+        {w.status === 'confirmed' ? t.points(formatNumber(props.lang, w.points)) : t.earn(formatNumber(props.lang, w.points))}
         <br />
         <span class="meta">{t.postedOn(formatDateTime(props.lang, w.createdAt, props.tz))}</span>
         {w.neededBy && (

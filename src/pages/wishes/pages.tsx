@@ -197,6 +197,18 @@ export function WishPage(props: {
       <h1 id="wish-title">{w.title}</h1>
       {props.status}
       {w.offeredToPostHolders && w.priorityUntil && <p class="hint">{t.postHolderFirst(formatDateTime(props.lang, w.priorityUntil, props.tz))}</p>}
+      {props.actions.take && (
+        <PostForm action={action('take')} id="take-form">
+          <p class="hint">{t.takeHint}</p>
+          <Button id="take">{t.take}</Button>
+        </PostForm>
+      )}
+      {props.actions.confirm && (
+        <PostForm action={action('confirm')} id="confirm-form">
+          <p>{t.confirmHint(points)}</p>
+          <Button id="confirm">{t.confirm}</Button>
+        </PostForm>
+      )}
       <SummaryList rows={rows} />
       {w.details && (
         <>
@@ -219,23 +231,11 @@ export function WishPage(props: {
           {t.contactHidden}
         </p>
       )}
-      {props.actions.take && (
-        <PostForm action={action('take')} id="take-form">
-          <p class="hint">{t.takeHint}</p>
-          <Button id="take">{t.take}</Button>
-        </PostForm>
-      )}
       {props.actions.done && (
         <PostForm action={action('done')} id="done-form" label={t.doneLegend}>
           <h2>{t.doneLegend}</h2>
           <TextArea id="note" label={t.noteLabel} hint={t.noteHint} error={props.note?.error} errorPrefix={s.errorPrefix} value={props.note?.value} maxlength={500} />
           <Button id="done">{t.markDone}</Button>
-        </PostForm>
-      )}
-      {props.actions.confirm && (
-        <PostForm action={action('confirm')} id="confirm-form">
-          <p>{t.confirmHint(points)}</p>
-          <Button id="confirm">{t.confirm}</Button>
         </PostForm>
       )}
       {props.extra}
