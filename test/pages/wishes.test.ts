@@ -169,6 +169,44 @@ describe('wishes in the wallet', () => {
   });
 });
 
+describe('wish pages and bad input', () => {
+  it('answers odd input in words with a 4xx, never a 500, and changes nothing', async () => {
+    const n = await neighbourhood(app, f, 2);
+    const c = await freshCategory(app, f, 5);
+    const wish = await postWish(app, n.organiserToken, { orgUnitId: n.gridA.id, category: c.code, title: '检查输入', onBehalfOf: { name: '居民', contact: '1栋' } });
+    const volunteer = { authorization: `Bearer ${n.volunteers[0]!.token}` };
+    const organiser = { authorization: `Bearer ${n.organiserToken}` };
+    const form = (headers: Record<string, string>, path: string, body: string) =>
+      fetch(`${app.baseUrl}${path}`, { method: 'POST', redirect: 'manual', headers: { ...headers, origin: app.baseUrl, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const cases: [Promise<Response>, number, string?][] = [
+      [form(volunteer, '/app/wallet/wishes/new', `category=${c.code}&title=${encodeURIComponent('修')}&neededBy=2026-02-30`), 400, '请按“年-月-日”填写日期'],
+      [form(volunteer, '/app/wallet/wishes/new', `category=no-such-kind&title=x`), 400, '请选择这是哪一类的事'],
+      [form(volunteer, '/app/wallet/wishes/new', `category=${c.code}&title=${'长'.repeat(201)}`), 400, '不能超过 200 个字'],
+      [form(volunteer, '/app/wallet/wishes/new', `category=${c.code}&title=%00%00&details=%ED%A0%80`), 400, '请写下需要什么帮助'],
+      [form(organiser, '/app/desk/wishes/new', `orgUnitId=not-a-unit&residentName=a&residentContact=b&category=${c.code}&title=x`), 400, '请选择心愿所在的社区或网格'],
+      [form(organiser, '/app/desk/wishes/new', `orgUnitId=${n.streetB.id}&residentName=a&residentContact=b&category=${c.code}&title=x`), 400, '请选择心愿所在的社区或网格'],
+      [form(organiser, `/app/desk/wishes/${wish.id}/assign`, 'volunteerId=nobody'), 404],
+      [form(volunteer, `/app/wallet/wishes/${wish.id}/done`, `note=${'字'.repeat(501)}`), 400],
+      [form(volunteer, `/app/wallet/wishes/${wish.id}/fly`, ''), 404],
+      [form(volunteer, `/app/wallet/wishes/${wish.id}/take`, 'x'.repeat(9000)), 413],
+      [fetch(`${app.baseUrl}/app/wallet/wishes/${wish.id}/take`, { method: 'POST', redirect: 'manual', headers: { ...volunteer, origin: app.baseUrl, 'content-type': 'application/json' }, body: '{}' }), 415],
+      [fetch(`${app.baseUrl}/app/desk/wishes/${wish.id}?q=%00${encodeURIComponent("%_'\\")}`, { headers: organiser }), 200],
+      [fetch(`${app.baseUrl}/app/wallet/wishes?cursor=%00garbage`, { headers: volunteer }), 400],
+      [fetch(`${app.baseUrl}/app/wall/${n.gridA.id}x`), 404],
+    ];
+    for (const [pending, status, words] of cases) {
+      const response = await pending;
+      const html = await response.text();
+      expect(response.status, `${response.url}: ${html.slice(-600)}`).toBe(status);
+      if (words) expect(html).toContain(words);
+    }
+    const after = await app.request('GET', `/v1/wishes/${wish.id}`, { token: n.organiserToken });
+    expect(after.body).toMatchObject({ status: 'open', version: 1 });
+    const listed = await app.request('GET', `/v1/wishes?orgUnitId=${n.community.id}`, { token: n.organiserToken });
+    expect(listed.body.items).toHaveLength(1);
+  });
+});
+
 describe('wishes at the desk', () => {
   it('an organiser posts for a resident, assigns a taker (post holders first), and confirms; another volunteer never sees the contact', async () => {
     const n = await neighbourhood(app, f, 4);

@@ -1,5 +1,5 @@
 import { DomainError } from '../../errors.js';
-import type { CreateWishInput } from '../../wishes/schemas.js';
+import { CreateWishBody, type CreateWishInput } from '../../wishes/schemas.js';
 import type { Lang } from '../common/i18n.js';
 import { wishStrings } from './strings.js';
 
@@ -64,16 +64,25 @@ export function readWishForm(lang: Lang, v: WishFormValues, timeZone: string, st
     else if (v.residentContact.length > limits.residentContact) errors.residentContact = t.errLong(limits.residentContact);
   }
   if (Object.keys(errors).length > 0) return { errors };
-  return {
-    input: {
-      orgUnitId: v.orgUnitId,
-      category: v.category,
-      title: v.title,
-      details: v.details || undefined,
-      neededBy,
-      onBehalfOf: staff ? { name: v.residentName, contact: v.residentContact } : undefined,
-    },
-  };
+  // The API's own schema has the last word on shapes, so a page never accepts what /v1 refuses.
+  const parsed = CreateWishBody.safeParse({
+    orgUnitId: v.orgUnitId,
+    category: v.category,
+    title: v.title,
+    details: v.details || undefined,
+    neededBy,
+    onBehalfOf: staff ? { name: v.residentName, contact: v.residentContact } : undefined,
+  });
+  if (!parsed.success) {
+    const byPath: Record<string, keyof WishFormValues> = { orgUnitId: 'orgUnitId', category: 'category', title: 'title', details: 'details', neededBy: 'neededBy', 'onBehalfOf.name': 'residentName', 'onBehalfOf.contact': 'residentContact' };
+    const generic: Record<keyof WishFormValues, string> = { orgUnitId: t.errUnit, category: t.errCategory, title: t.errTitle, details: t.errDetailsLong, neededBy: t.errDate, residentName: t.errResidentName, residentContact: t.errResidentContact };
+    for (const issue of parsed.error.issues) {
+      const field = byPath[issue.path.join('.')] ?? 'title';
+      errors[field] ??= generic[field];
+    }
+    return { errors };
+  }
+  return { input: parsed.data };
 }
 
 /**

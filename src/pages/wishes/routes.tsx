@@ -281,7 +281,7 @@ export function deskWishPages(deps: PageDeps) {
         if (!(error instanceof DomainError)) throw error;
       }
     }
-    const query = (c.req.query('q') ?? '').slice(0, 50);
+    const query = (c.req.query('q') ?? '').replaceAll('\u0000', '').slice(0, 50);
     const assign = wish.status === 'open' ? <AssignPanel lang={lang} wishId={id} query={query} candidates={await takerCandidates(deps, actor, id, { text: query })} /> : undefined;
     const actions: WishActions = {
       confirm: wish.status === 'done',
