@@ -111,6 +111,7 @@ describe('wishes in the wallet', () => {
     await p.page.goto(`${app.baseUrl}/app/wallet/wishes/mine`);
     await p.page.getByRole('link', { name: '厨房水龙头漏水，请人帮忙修' }).click();
     expect(await p.page.locator('#state').textContent()).toContain('请确认');
+    expect(await p.page.locator('#contact').count()).toBe(0);
     expect(await p.page.locator('#history').textContent()).toContain('换了新的水龙头，不漏了');
     await expectAccessible(p.page, 'a wish to confirm');
     await screenshot(p.page, 'wishes-confirm');
@@ -121,6 +122,8 @@ describe('wishes in the wallet', () => {
     // The taker's wallet: the points, and the statement line with the wish as its reference.
     await t.page.goto(`${app.baseUrl}/app/wallet`);
     await expect.poll(() => t.page.locator('#balance').textContent()).toBe('20');
+    await t.page.getByRole('button', { name: '心愿墙' }).click();
+    await expect.poll(() => t.page.url()).toBe(`${app.baseUrl}/app/wallet/wishes`);
     await t.page.goto(`${app.baseUrl}/app/wallet/wishes/${wishId}`);
     expect(await t.page.locator('#state').textContent()).toContain('您得到了 20 积分');
     const statement = await app.request('GET', `/v1/volunteers/${taker.id}/ledger`, { token: taker.token });

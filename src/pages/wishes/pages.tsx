@@ -170,6 +170,8 @@ export function WishPage(props: {
   actions: WishActions;
   note?: { value: string; error?: string | undefined };
   takerName?: string | undefined;
+  /** The volunteer who posted it: the contact is its own, not worth showing back to it. */
+  ownContact?: boolean;
   status?: Child;
   extra?: Child;
 }) {
@@ -216,8 +218,8 @@ export function WishPage(props: {
           <p class="wish-details">{w.details}</p>
         </>
       )}
-      <h2>{t.contactTitle}</h2>
-      {w.requester ? (
+      {!props.ownContact && <h2>{t.contactTitle}</h2>}
+      {props.ownContact ? null : w.requester ? (
         <SummaryList
           class="contact"
           rows={[

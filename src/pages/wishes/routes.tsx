@@ -162,7 +162,7 @@ export function walletWishPages(deps: PageDeps) {
       c,
       deps,
       { title: wish.title, status: note?.error ? 400 : 200 },
-      <WishPage lang={lang} tz={tz} meId={actor.id} wish={wish} base={base} back={{ href: poster || taker ? `${base}/mine` : base, label: poster || taker ? t.backToMine : t.back }} flash={flashOf(c)} actions={actions} note={note} status={status} />,
+      <WishPage lang={lang} tz={tz} meId={actor.id} wish={wish} base={base} back={{ href: poster || taker ? `${base}/mine` : base, label: poster || taker ? t.backToMine : t.back }} flash={flashOf(c)} actions={actions} note={note} status={status} ownContact={poster} />,
     );
   };
 
