@@ -226,12 +226,14 @@ describe('wishes at the desk', () => {
     await o.page.locator('#submit-wish').click();
     await expect.poll(() => o.page.locator('#residentName-error').textContent()).toContain('居民的称呼');
     await expectAccessible(o.page, 'post for a resident, refused');
+    await o.page.goto(`${app.baseUrl}/app/desk/wishes/new`);
+    await expectAccessible(o.page, 'post for a resident');
+    await screenshot(o.page, 'wishes-desk-post');
     await o.page.locator('#orgUnitId').selectOption(n.gridA.id);
     await o.page.locator('#residentName').fill('3栋王奶奶');
     await o.page.locator('#residentContact').fill('3栋2单元501，电话 021-5555 0101');
     await o.page.getByRole('radio', { name: new RegExp(c.name) }).check();
     await o.page.locator('#title').fill('上门认证养老金');
-    await screenshot(o.page, 'wishes-desk-post');
     await o.page.locator('#submit-wish').click();
     await expect.poll(() => o.page.url()).toContain('?did=posted');
     const wishId = wishIdOf(o.page);
