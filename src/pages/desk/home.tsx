@@ -50,6 +50,9 @@ export function DeskHome(props: { lang: Lang; timeZone: string; unitName: string
         <ButtonLink href="/app/desk/reports" variant="secondary">
           {t.menuReports}
         </ButtonLink>
+        <ButtonLink href="/app/desk/wishes" variant="secondary">
+          {t.menuWishes}
+        </ButtonLink>
       </div>
     </>
   );
