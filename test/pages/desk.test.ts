@@ -277,6 +277,8 @@ describe('every desk page', () => {
     await visit(page, '/app/desk/volunteers', 'desk-volunteers', problems);
     await visit(page, '/app/desk/volunteers/new', 'desk-register', problems);
     await visit(page, `/app/desk/volunteers/${v!.id}`, 'desk-volunteer', problems);
+    await visit(page, `/app/desk/volunteers/${v!.id}/statement`, 'desk-statement', problems);
+    expect(await page.locator('#statement').innerText()).toContain('+18');
     await visit(page, '/app/desk/activities', 'desk-activities', problems);
     await visit(page, '/app/desk/activities/new', 'desk-activity-new', problems);
     await visit(page, `/app/desk/activities/${activity.id}`, 'desk-activity', problems);
@@ -285,6 +287,7 @@ describe('every desk page', () => {
     await visit(page, '/app/desk/reports', 'desk-reports', problems);
     expect(await page.locator('#hours-chart svg rect').count()).toBe(12);
     await visit(page, `/app/desk/reports/activities/${activity.id}`, 'desk-activity-report', problems);
+    expect(await page.locator('#activity-chart svg rect').count()).toBe(4);
 
     await page.getByRole('link', { name: 'Switch to English' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toContain('Activity report');

@@ -4,6 +4,7 @@ import type { OrgUnit } from '../../orgunits/schemas.js';
 import type { ActivityReport, Participant } from '../../reports/schemas.js';
 import { Button, ButtonLink, ErrorSummary, Field, Outcome, PostForm, Qr, SummaryList, Table } from '../common/components.js';
 import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
+import { BarChart } from './chart.js';
 import { Select } from './form.js';
 import { deskStrings } from './strings.js';
 import { activityStatusText, recordStatusText, type FormErrors } from './view.js';
@@ -213,6 +214,16 @@ export function ActivityReportPage(props: { lang: Lang; timeZone: string; head: 
           [t.totalsRejected, formatNumber(props.lang, h.totals.rejected)],
           [t.totalsMinutes, t.minutesValue(h.totals.approvedMinutes)],
           [t.totalsPoints, formatNumber(props.lang, h.totals.pointsCredited)],
+        ]}
+      />
+      <BarChart
+        id="activity-chart"
+        label={t.chartLabel(t.activityReportTitle(h.activity.title))}
+        bars={[
+          { label: t.totalsSignedUp, value: h.totals.signedUp, text: formatNumber(props.lang, h.totals.signedUp) },
+          { label: t.totalsApproved, value: h.totals.approved, text: formatNumber(props.lang, h.totals.approved) },
+          { label: t.totalsPending, value: h.totals.pendingApprovals, text: formatNumber(props.lang, h.totals.pendingApprovals) },
+          { label: t.totalsRejected, value: h.totals.rejected, text: formatNumber(props.lang, h.totals.rejected) },
         ]}
       />
       <div class="button-row">

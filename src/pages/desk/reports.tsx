@@ -80,6 +80,13 @@ export function Reports(props: { lang: Lang; monthly: Monthly; leaderboard: Lead
         rows={types.map((ty) => [ty.typeName, hoursText(props.lang, ty.minutes), formatNumber(props.lang, ty.points), formatNumber(props.lang, ty.records)])}
       />
       <h2>{t.leaderboardTitle}</h2>
+      {props.leaderboard.items.length > 0 && (
+        <BarChart
+          id="leaderboard-chart"
+          label={t.chartLabel(t.leaderboardTitle)}
+          bars={props.leaderboard.items.map((e) => ({ label: String(e.rank), value: e.minutes, text: hoursText(props.lang, e.minutes) }))}
+        />
+      )}
       <Table
         id="leaderboard"
         caption={t.leaderboardTitle}

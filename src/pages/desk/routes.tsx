@@ -37,7 +37,7 @@ import { Reports } from './reports.js';
 import { deskStrings, type DeskStrings } from './strings.js';
 import { dayPattern, nextDay, normaliseTime, todayIn, zonedInstant } from './time.js';
 import { errorsByField, type FormErrors } from './view.js';
-import { RegisterForm, VolunteerDetail, VolunteerList, type RegisterValues } from './volunteers.js';
+import { RegisterForm, StatementPage, VolunteerDetail, VolunteerList, type RegisterValues } from './volunteers.js';
 
 /**
  * The organiser's desk: /app/desk and the pages under it, for organisers, scoped to their subtree.
@@ -223,6 +223,29 @@ export function deskPages(deps: PageDeps) {
     const id = c.req.param('id');
     if (!validId(id)) notFound();
     return volunteerPage(c, id);
+  });
+
+  app.get('/volunteers/:id/statement', async (c) => {
+    const actor = pageActor(c, 'organiser');
+    const id = c.req.param('id');
+    if (!validId(id)) notFound();
+    const cursor = c.req.query('cursor');
+    const volunteer = await getVolunteer(deps, actor, id);
+    const page = await getStatement(deps, actor, id, { limit: pageSize, cursor: cursor || undefined });
+    const base = `/app/desk/volunteers/${id}/statement`;
+    return renderPage(
+      c,
+      deps,
+      { title: stringsOf(c).statementPageTitle(volunteer.name) },
+      <StatementPage
+        lang={c.get('page').lang}
+        timeZone={timeZone}
+        volunteer={volunteer}
+        lines={page.items}
+        olderHref={page.nextCursor ? `${base}?cursor=${encodeURIComponent(page.nextCursor)}` : undefined}
+        newestHref={cursor ? base : undefined}
+      />,
+    );
   });
 
   app.post('/volunteers/:id/award', async (c) => {

@@ -138,20 +138,11 @@ export function VolunteerDetail(props: {
         </>
       )}
       <h2>{t.statementTitle}</h2>
-      {props.statement.length === 0 ? (
-        <p class="empty">{t.noStatement}</p>
-      ) : (
-        <ul class="lines" id="statement">
-          {props.statement.map((line) => (
-            <li class="line">
-              <span>
-                <span class="line-what">{line.memo ?? line.kind}</span>
-                <span class="line-when">{formatDateTime(props.lang, line.createdAt, props.timeZone)}</span>
-              </span>
-              <span class={line.amount >= 0 ? 'amount amount-in' : 'amount amount-out'}>{`${line.amount >= 0 ? '+' : ''}${formatNumber(props.lang, line.amount)}`}</span>
-            </li>
-          ))}
-        </ul>
+      <StatementLines lang={props.lang} timeZone={props.timeZone} lines={props.statement} />
+      {props.statement.length > 0 && (
+        <p>
+          <a href={`/app/desk/volunteers/${v.id}/statement`}>{t.statementAll}</a>
+        </p>
       )}
       <h2>{t.recordsTitle}</h2>
       <Table
@@ -182,6 +173,39 @@ export function VolunteerDetail(props: {
           </PostForm>
         </>
       )}
+    </>
+  );
+}
+
+export function StatementLines(props: { lang: Lang; timeZone: string; lines: StatementLine[] }) {
+  const t = deskStrings[props.lang];
+  if (props.lines.length === 0) return <p class="empty">{t.noStatement}</p>;
+  return (
+    <ul class="lines" id="statement">
+      {props.lines.map((line) => (
+        <li class="line">
+          <span>
+            <span class="line-what">{line.memo ?? line.kind}</span>
+            <span class="line-when">{formatDateTime(props.lang, line.createdAt, props.timeZone)}</span>
+          </span>
+          <span class={line.amount >= 0 ? 'amount amount-in' : 'amount amount-out'}>{`${line.amount >= 0 ? '+' : ''}${formatNumber(props.lang, line.amount)}`}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A volunteer's whole statement, newest first, a page at a time. */
+export function StatementPage(props: { lang: Lang; timeZone: string; volunteer: Volunteer; lines: StatementLine[]; olderHref?: string | undefined; newestHref?: string | undefined }) {
+  const t = deskStrings[props.lang];
+  return (
+    <>
+      <a class="back-link" href={`/app/desk/volunteers/${props.volunteer.id}`}>
+        {t.back}
+      </a>
+      <h1>{t.statementPageTitle(props.volunteer.name)}</h1>
+      <StatementLines lang={props.lang} timeZone={props.timeZone} lines={props.lines} />
+      <Pager newerHref={props.newestHref} olderHref={props.olderHref} newerLabel={t.back} olderLabel={t.more} />
     </>
   );
 }
