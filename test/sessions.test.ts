@@ -102,6 +102,8 @@ describe('sessions', () => {
     const after = await withCookie(app, cookie, 'GET', '/v1/sessions/current');
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('unauthorized');
+    // The browser is told to forget a cookie that names no session.
+    expect(setCookieLine(after)).toMatch(/^jifen_session=;.*Max-Age=0/);
   });
 
   it('a session secret that was never issued is refused', async () => {
@@ -246,6 +248,31 @@ describe('own sessions', () => {
     const self = await withCookie(app, laptop.cookie, 'DELETE', `/v1/sessions/${newest.id}`);
     expect(self.status).toBe(204);
     expect(setCookieLine(self)).toMatch(/Max-Age=0/);
+  });
+
+  it('a person keeps at most 50 sessions: one more ends the one idle longest', async () => {
+    const person = await f.volunteer(unit.id);
+    const first = await signIn(app, (await issueCode(app, f.adminToken, 'volunteer', person.id)).code);
+    await app.deps.db
+      .updateTable('sessions')
+      .set({ created_at: new Date(Date.now() - 7_200_000), last_seen_at: new Date(Date.now() - 3_600_000) })
+      .where('principal_id', '=', person.id)
+      .execute();
+    const rows = Array.from({ length: 49 }, (_, i) => ({
+      id: `01936b2e-7c1a-7e55-9d4b-${String(i).padStart(12, '0')}`,
+      secret_hash: `${'a'.repeat(62)}${String(i).padStart(2, '0')}`,
+      role: 'volunteer' as const,
+      principal_id: person.id,
+      device_label: 'old phone',
+      method: 'code' as const,
+      expires_at: new Date(Date.now() + 86_400_000),
+    }));
+    await app.deps.db.insertInto('sessions').values(rows).execute();
+    const latest = await signIn(app, (await issueCode(app, f.adminToken, 'volunteer', person.id)).code);
+    const count = await app.deps.db.selectFrom('sessions').select((eb) => eb.fn.countAll<string>().as('n')).where('principal_id', '=', person.id).executeTakeFirst();
+    expect(Number(count!.n)).toBe(50);
+    expect((await withCookie(app, first.cookie, 'GET', '/v1/sessions/current')).status).toBe(401);
+    expect((await withCookie(app, latest.cookie, 'GET', '/v1/sessions/current')).status).toBe(200);
   });
 
   it('signing in again in the same browser ends the session it had', async () => {
