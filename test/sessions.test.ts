@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { codeAlphabet } from '../src/sessions/codes.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import type { Factory } from './support/factories.js';
@@ -379,6 +380,23 @@ describe('without an identity provider', () => {
 });
 
 describe('settings', () => {
+  it('the provider settings come all together, over https unless the provider is on this host', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ OIDC_ISSUER: 'https://sso.example.org/realms/a' })).toEqual([expect.stringContaining('set together')]);
+    const all = { OIDC_CLIENT_ID: 'jifen', OIDC_CLIENT_SECRET: 's' };
+    expect(problems({ ...all, OIDC_ISSUER: 'http://sso.example.org' })).toEqual([expect.stringContaining('https')]);
+    expect(problems({ ...all, OIDC_ISSUER: 'http://127.0.0.1:8080' })).toEqual([]);
+    expect(problems({ ...all, OIDC_ISSUER: 'https://sso.example.org', OIDC_TOKEN_ALGORITHMS: 'HS256' })).toEqual([expect.stringContaining('OIDC_TOKEN_ALGORITHMS')]);
+    expect(problems({ SESSION_TTL_ADMIN_SECONDS: '10' })).toEqual([expect.stringContaining('SESSION_TTL_ADMIN_SECONDS')]);
+  });
+
   it('over https the cookie is Secure and PUBLIC_URL\'s origin passes the CSRF rule', async () => {
     const secure = await startTestApp({ PUBLIC_URL: 'https://jifen.example.org' });
     try {
