@@ -67,6 +67,10 @@ describe('sessions', () => {
       expect(res.body.code).toBe('sign_in_code_invalid');
       expect(res.headers.get('set-cookie')).toBeNull();
     }
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const count = (outcome: string) => Number(new RegExp(`jifen_sign_ins_total\\{method="code",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(count('ok')).toBeGreaterThanOrEqual(1);
+    expect(count('invalid')).toBeGreaterThanOrEqual(4);
   });
 
   it('cookie writes need our own origin (403 csrf_refused otherwise); Sec-Fetch-Site same-origin also passes', async () => {
