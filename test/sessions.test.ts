@@ -174,6 +174,7 @@ describe('who may issue codes', () => {
       { role: 'organiser', id: organiser.id, hours: 12 },
       { role: 'merchant', id: merchant.id, hours: 90 * 24 },
       { role: 'admin', id: 'night-shift', hours: 12 },
+      { role: 'admin', id: '王主任', hours: 12 },
     ];
     for (const { role, id, hours } of cases) {
       const { code } = await issueCode(app, f.adminToken, role, id);
