@@ -15,6 +15,7 @@
 --   0014_plans_and_counts.sql
 --   0015_sign_in.sql
 --   0016_wishes.sql
+--   0020_lookups_keep_generic_plans.sql
 
 -- Sequences
 create sequence certificate_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1;
@@ -654,6 +655,7 @@ CREATE OR REPLACE FUNCTION public.active_principals(p_role text, p_ids uuid[])
  LANGUAGE plpgsql
  STABLE
  SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
   begin
     if p_role = 'organiser' then
@@ -1179,6 +1181,7 @@ CREATE OR REPLACE FUNCTION public.volunteer_ledgers(p_ids uuid[])
  LANGUAGE plpgsql
  STABLE
  SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
   begin
     return query
