@@ -85,3 +85,15 @@ describe('the rotating check-in code', () => {
     expect(same.length).toBeLessThan(2);
   });
 });
+
+describe("the desk's wall-clock times", () => {
+  it('turn a day and a time in the programme time zone into the instant meant', async () => {
+    const { zonedInstant, todayIn, nextDay, normaliseTime } = await import('../src/pages/desk/time.js');
+    expect(zonedInstant('2026-12-06', '09:00', 'Asia/Shanghai').toISOString()).toBe('2026-12-06T01:00:00.000Z');
+    expect(zonedInstant('2026-07-01', '09:00', 'Europe/London').toISOString()).toBe('2026-07-01T08:00:00.000Z');
+    expect(zonedInstant('2026-03-29', '03:30', 'Europe/London').toISOString()).toBe('2026-03-29T02:30:00.000Z');
+    expect(todayIn('Asia/Shanghai', new Date('2026-12-06T17:00:00Z'))).toBe('2026-12-07');
+    expect(nextDay('2026-12-31')).toBe('2027-01-01');
+    expect(['9:00', '09：30', '23:59', '24:00', '9'].map(normaliseTime)).toEqual(['09:00', '09:30', '23:59', undefined, undefined]);
+  });
+});
