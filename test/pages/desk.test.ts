@@ -264,6 +264,40 @@ describe('another area', () => {
   });
 });
 
+describe('hostile addresses and forms', () => {
+  it('are answered with pages in words, never a 5xx, and write nothing', async () => {
+    const token = await app.token('organiser', organiserId);
+    const before = Number((await sql<{ n: string }>`select count(*) as n from ledger_transactions`.execute(app.deps.db)).rows[0]!.n);
+    const send = async (method: string, path: string, body?: string, type = 'application/x-www-form-urlencoded') => {
+      const response = await fetch(`${app.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, origin: app.baseUrl, ...(body !== undefined ? { 'content-type': type } : {}) }, body, redirect: 'manual' });
+      return { status: response.status, type: response.headers.get('content-type') ?? '' };
+    };
+    const answers = [
+      await send('GET', '/app/desk/volunteers?cursor=%FF%FE'),
+      await send('GET', `/app/desk/volunteers?q=${'王'.repeat(500)}`),
+      await send('GET', '/app/desk/hours?cursor=AAAA&activityId=nope'),
+      await send('GET', '/app/desk/activities/not-an-id'),
+      await send('GET', '/app/desk/activities/01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f/check-in'),
+      await send('GET', '/app/desk/reports/activities/x.csv'),
+      await send('POST', '/app/desk/activities', 'title=x&typeCode=nope&orgUnitId=nope&date=2026-02-31&start=25:00&end=xx&capacity=-1'),
+      await send('POST', '/app/desk/hours/bulk/preview', 'activityId=nope&sheet=%00%00'),
+      await send('POST', '/app/desk/hours/bulk', 'activityId=01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f&sheet=!!!&key=k'),
+      await send('POST', '/app/desk/hours/decide', 'one=approve:01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f'),
+      await send('POST', '/app/desk/hours/decide', 'all=approve&id=x&id=01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f'),
+      await send('POST', '/app/desk/cards', 'id=01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f'),
+      await send('POST', '/app/desk/volunteers', '{"name":"x"}', 'application/json'),
+      await send('POST', '/app/desk/hours/bulk/preview', 'x'.repeat(5_000_000)),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBeLessThan(500);
+      if (answer.status !== 303) expect(answer.type).toContain('text/html');
+    }
+    expect(answers.map((a) => a.status)).toEqual([400, 200, 400, 404, 404, 404, 400, 400, 400, 409, 409, 404, 415, 413]);
+    const after = Number((await sql<{ n: string }>`select count(*) as n from ledger_transactions`.execute(app.deps.db)).rows[0]!.n);
+    expect(after).toBe(before);
+  });
+});
+
 describe('every desk page', () => {
   it('answers, in Chinese and English, with no serious accessibility problem', async () => {
     const type = await f.activityType({ kind: 'per_hour', points: 12 });

@@ -35,7 +35,7 @@ import { DeskHome } from './home.js';
 import { BulkDone, BulkForm, BulkPreview, CorrectionForm, Queue, type QueuedRecord } from './hours.js';
 import { Reports } from './reports.js';
 import { deskStrings, type DeskStrings } from './strings.js';
-import { dayPattern, nextDay, normaliseTime, todayIn, zonedInstant } from './time.js';
+import { isCalendarDay, nextDay, normaliseTime, todayIn, zonedInstant } from './time.js';
 import { errorsByField, type FormErrors } from './view.js';
 import { RegisterForm, StatementPage, VolunteerDetail, VolunteerList, type RegisterValues } from './volunteers.js';
 
@@ -338,7 +338,7 @@ export function deskPages(deps: PageDeps) {
     const errors: FormErrors = {};
     const start = normaliseTime(values.start ?? '');
     const end = normaliseTime(values.end ?? '');
-    if (!dayPattern.test(values.date ?? '')) errors.date = t.dateInvalid;
+    if (!isCalendarDay(values.date ?? '')) errors.date = t.dateInvalid;
     if (!start) errors.start = t.timeInvalid;
     if (!end) errors.end = t.timeInvalid;
     if (values.capacity && !/^\d{1,6}$/.test(values.capacity)) errors.capacity = t.capacityInvalid;

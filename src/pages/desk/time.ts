@@ -33,6 +33,14 @@ export function nextDay(day: string, days = 1): string {
 }
 
 export const dayPattern = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** A real calendar day (not 2026-02-31) between 2000 and 2999, as YYYY-MM-DD. */
+export function isCalendarDay(text: string): boolean {
+  if (!dayPattern.test(text)) return false;
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 2000 && y <= 2999 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
 /** A time of day as typed: 9:00, 09:00, 09：00 (a full-width colon from a Chinese keyboard). */
 export const timePattern = /^([01]?\d|2[0-3])[:：]([0-5]\d)$/;
 
