@@ -18,7 +18,7 @@ import { xlsxOf } from '../support/xlsx.js';
 let app: TestApp;
 let f: Factory;
 useTestApp({ ledgerSound: true }, (started) => ({ app, f } = started));
-const { volunteers, balance } = recordHelpers(() => ({ app, f }));
+const { volunteers, balance, running, checkedOut } = recordHelpers(() => ({ app, f }));
 
 let browser: Browser;
 let tree: Awaited<ReturnType<Factory['tree']>>;
@@ -261,6 +261,27 @@ describe('another area', () => {
     const refused = await (await volunteerPhone.newPage()).goto(`${app.baseUrl}/app/desk`);
     expect(refused?.status()).toBe(403);
     await volunteerPhone.close();
+  });
+});
+
+describe('the approval queue', () => {
+  it('rejects all the check-ins listed at once, with the reason given', async () => {
+    const { activity, code } = await running(tree.community.id, { kind: 'fixed', points: 9 });
+    const people = await volunteers(tree.community.id, 2);
+    const records = [await checkedOut(activity.id, code, people[0]!.id), await checkedOut(activity.id, code, people[1]!.id)];
+    const page = await desk.newPage();
+    await page.goto(`${app.baseUrl}/app/desk/hours?activityId=${activity.id}`);
+    expect(await page.locator('#queue tbody tr').count()).toBe(2);
+    await page.locator('#reason').fill('活动当天取消');
+    await page.locator('#reject-all').click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('已驳回 2 条');
+    expect(await page.locator('#queue-empty').count()).toBe(1);
+    for (const r of records) {
+      const read = await app.request('GET', `/v1/records/${r.id}`, { token: f.adminToken });
+      expect(read.body.status).toBe('rejected');
+      expect(read.body.versions.at(-1).reason).toBe('活动当天取消');
+    }
+    expect((await balance(people[0]!.id)).balance).toBe(0);
   });
 });
 

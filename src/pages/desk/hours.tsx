@@ -61,9 +61,14 @@ export function Queue(props: { lang: Lang; timeZone: string; items: QueuedRecord
             ))}
             {props.activityId && <Hidden name="activityId" value={props.activityId} />}
             <Field id="reason" label={t.rejectReasonLabel} errorPrefix={t.errorPrefix} maxlength={500} autocomplete="off" wide />
-            <Button name="all" value="approve" id="approve-all">
-              {t.approveAll(props.items.length)}
-            </Button>
+            <div class="button-row">
+              <Button name="all" value="approve" id="approve-all">
+                {t.approveAll(props.items.length)}
+              </Button>
+              <Button name="all" value="reject" variant="warning" id="reject-all">
+                {t.rejectAll(props.items.length)}
+              </Button>
+            </div>
           </form>
         </>
       )}

@@ -454,9 +454,10 @@ export function deskPages(deps: PageDeps) {
         return seeOther(`/app/desk/hours?notice=${decision === 'approve' ? 'approved' : 'rejected'}&n=1${back}`);
       }
       const ids = (all.get('id') ?? []).filter(validId).slice(0, 1000);
-      if (fields.all === 'approve' && ids.length > 0) {
-        const decided = await decideQueued(deps, actor, 'approve', { recordIds: ids }, undefined);
-        return seeOther(`/app/desk/hours?notice=approved&n=${decided.body.records.length}${back}`);
+      if ((fields.all === 'approve' || fields.all === 'reject') && ids.length > 0) {
+        const decision = fields.all;
+        const decided = await decideQueued(deps, actor, decision, { recordIds: ids, reason: decision === 'reject' ? reason : undefined }, undefined);
+        return seeOther(`/app/desk/hours?notice=${decision === 'approve' ? 'approved' : 'rejected'}&n=${decided.body.records.length}${back}`);
       }
       return seeOther(`/app/desk/hours${back ? `?${back.slice(1)}` : ''}`);
     } catch (error) {
