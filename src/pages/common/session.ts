@@ -52,7 +52,9 @@ export class CrossSiteRefused extends Error {
  */
 export function checkSameOrigin(c: Context<PageEnv>, publicUrl: string): void {
   const origin = c.req.header('origin');
-  if (origin !== undefined) {
+  // Our pages send no referrer, and with Referrer-Policy no-referrer Chromium sends a form's Origin
+  // as "null": that says nothing either way, so Sec-Fetch-Site decides, as with no Origin at all.
+  if (origin !== undefined && origin !== 'null') {
     if (origin === publicUrl || origin === new URL(c.req.url).origin) return;
     throw new CrossSiteRefused();
   }
