@@ -17,10 +17,11 @@ import { findCycle, importGraph, unitGraph, upwardImports, type ImportGraph } fr
  *   6  writes/                          the shared write path: retry, idempotency, group commit, replay headers
  *   7  deps.ts                          what a service receives
  *   8  the domain modules               org units, people, points, activities, records, packs, redemptions, ...
- *   9  bootstrap.ts maintenance.ts app.ts main.ts   composition: build the dependencies, mount the routes, serve
- *  10  scripts/lib/                     the load and fault harnesses the scripts share
- *  11  scripts/*.ts                     operator scripts and benchmarks
- *  12  test/
+ *   9  pages/                          the people's pages: layout, strings, components, one folder per area
+ *  10  bootstrap.ts maintenance.ts app.ts main.ts   composition: build the dependencies, mount the routes, serve
+ *  11  scripts/lib/                     the load and fault harnesses the scripts share
+ *  12  scripts/*.ts                     operator scripts and benchmarks
+ *  13  test/
  *
  * The rule: a file may import files of its own unit and of units on its own floor or lower, never
  * higher; and neither the files nor the units may import one another in a cycle. So infrastructure
@@ -55,6 +56,7 @@ const floors: string[][] = [
     'src/wishes/',
     'src/system/',
   ],
+  ['src/pages/'],
   ['src/bootstrap.ts', 'src/maintenance.ts', 'src/app.ts', 'src/main.ts'],
   ['scripts/lib/'],
   ['scripts/*.ts'],
