@@ -152,7 +152,8 @@ function Legend(props: { id: string; series: ChartSeries[]; line?: boolean }) {
 /** The figures as a table: one row per category, one column per series (and a total when stacked). */
 function FigureTable(props: ChartProps & { showTotal: boolean }) {
   return (
-    <table class="chart-table">
+    <div class="table-wrap">
+    <table class="table chart-table">
       <caption>{props.title}</caption>
       <thead>
         <tr>
@@ -177,6 +178,7 @@ function FigureTable(props: ChartProps & { showTotal: boolean }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
