@@ -16,6 +16,7 @@ import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { digestRoutes } from './digests/routes.js';
 import { docsRoutes } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { volunteerRoutes } from './volunteers/routes.js';
@@ -50,6 +51,7 @@ export function buildApp(deps: Deps) {
   app.route('/', redemptionRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', digestRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
 

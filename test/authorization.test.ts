@@ -92,6 +92,9 @@ const allowed: Record<string, { roles: Role[]; self?: boolean }> = {
   getV1ReportsMonths: { roles: staff },
   getV1ReportsStarLevels: { roles: staff },
   getV1ReportsMerchants: { roles: ['admin'] },
+  postV1LedgerDigests: { roles: ['admin'] },
+  getV1LedgerDigests: { roles: ['admin'] },
+  getV1LedgerDigestsId: { roles: ['admin'] },
   postV1WishCategories: { roles: ['admin'] },
   getV1WishCategories: { roles: everyone },
   getV1WishCategoriesCode: { roles: everyone },
@@ -141,6 +144,7 @@ beforeAll(async () => {
   const wish = await app.request('POST', '/v1/wishes', { token: f.adminToken, body: { orgUnitId: unit.id, category: wishCategory.body.code, title: 'matrix wish', onBehalfOf: { name: 'r', contact: 'c' } } });
   const post = await app.request('POST', '/v1/volunteer-posts', { token: f.adminToken, body: { volunteerId: volunteer.id, orgUnitId: unit.id, kind: 'grid_worker' } });
   const claim = await app.request('POST', '/v1/redemptions', { token: tokens.volunteer, body: { packId: pack.body.id } });
+  const digest = await app.request('POST', '/v1/ledger/digests', { token: f.adminToken });
   Object.assign(ids, {
     orgUnit: unit.id,
     organiser: organiser.id,
@@ -155,6 +159,7 @@ beforeAll(async () => {
     wishCategory: wishCategory.body.code,
     wish: wish.body.id,
     post: post.body.id,
+    digest: digest.body.id,
   });
   tokens.admin = f.adminToken;
   tokens.organiser = await app.token('organiser', organiser.id);
@@ -187,6 +192,7 @@ function concrete(path: string): string {
       'wish-categories': ids.wishCategory!,
       wishes: ids.wish!,
       'volunteer-posts': ids.post!,
+      digests: ids.digest!,
     };
     const value = by[segment];
     if (!value) throw new Error(`no fixture for /${segment}/{${param}}`);
