@@ -9,7 +9,7 @@ export default defineConfig(
   },
   tseslint.configs.recommended,
   {
-    files: ['**/*.{ts,js,mjs,cjs}'],
+    files: ['**/*.{ts,tsx,js,mjs,cjs}'],
     languageOptions: {
       ecmaVersion: 2023,
       sourceType: 'module',

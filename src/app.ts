@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { except } from 'hono/combine';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
@@ -17,6 +18,7 @@ import { redemptionRoutes } from './redemptions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { digestRoutes } from './digests/routes.js';
+import { pageRoutes } from './pages/routes.js';
 import { docsRoutes } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { volunteerRoutes } from './volunteers/routes.js';
@@ -33,7 +35,8 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  app.use('*', readJsonBody(deps.config.BODY_LIMIT_BYTES));
+  // The pages (/app/) take HTML forms, read by their own routes; everything else takes JSON.
+  app.use('*', except((c) => isPagePath(c.req.path), readJsonBody(deps.config.BODY_LIMIT_BYTES)));
   app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
@@ -54,6 +57,7 @@ export function buildApp(deps: Deps) {
   app.route('/', digestRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
+  app.route('/', pageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   const document = app.getOpenAPI31Document({
@@ -80,6 +84,11 @@ export function buildApp(deps: Deps) {
   });
   app.onError(handleError);
   return app;
+}
+
+/** The pages people use live under /app/ (and /app itself redirects there). */
+function isPagePath(path: string): boolean {
+  return path === '/app' || path.startsWith('/app/');
 }
 
 /** From the registered routes, a lookup of which methods a concrete path answers (for 405 and Allow). */

@@ -17,7 +17,7 @@ import { findCycle, importGraph, unitGraph, upwardImports, type ImportGraph } fr
  *   6  writes/                          the shared write path: retry, idempotency, group commit, replay headers
  *   7  deps.ts                          what a service receives
  *   8  the domain modules               org units, people, points, activities, records, packs, redemptions, ...
- *   9  pages/                          the people's pages: layout, strings, components, one folder per area
+ *   9  pages/                           the pages people use (/app/): another transport over the domain verbs
  *  10  bootstrap.ts maintenance.ts app.ts main.ts   composition: build the dependencies, mount the routes, serve
  *  11  scripts/lib/                     the load and fault harnesses the scripts share
  *  12  scripts/*.ts                     operator scripts and benchmarks

@@ -42,7 +42,7 @@ function specifiersOf(file: string): string[] {
   return found;
 }
 
-/** The file a relative specifier names (`./x.js` is `./x.ts` on disk, as NodeNext resolution has it). */
+/** The file a relative specifier names (`./x.js` is `./x.ts` or `./x.tsx` on disk, as NodeNext resolution has it). */
 function resolveRelative(fromFile: string, specifier: string): string {
   const base = path.resolve(path.dirname(fromFile), specifier);
   const candidates = [base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx'), base, `${base}.ts`, path.join(base, 'index.ts')];

@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { Deps } from '../deps.js';
+import { Assets } from './shared/assets.js';
+import { prefsCookie, roleHomes, type PageDeps, type PageEnv } from './shared/env.js';
+import { chooseLang, isLang } from './shared/i18n.js';
+import { messagePage, pageErrorHandler } from './shared/messages.js';
+import { seeOther } from './shared/render.js';
+import { resolvePageActor } from './shared/session.js';
+import { sharedStrings } from './shared/strings.js';
+import { walletPages } from './wallet/routes.js';
+
+/** A year: how long the language and text-size choices are remembered. */
+const prefsMaxAgeSeconds = 365 * 24 * 3600;
+
+/** Where a switch may send the browser back to: one of our pages, never another site. */
+const backPattern = /^\/app(\/[A-Za-z0-9\-._~%/]*)?(\?[A-Za-z0-9\-._~%=&+]*)?$/;
+
+/**
+ * The pages people use, under /app/. Each area (wallet, counter, ...) is a folder with its own
+ * routes and strings; this file gives every request its page context (language, text size, who is
+ * signed in) and mounts the areas, the shared assets and the header's switches.
+ */
+export function pageRoutes(deps: Deps) {
+  const pd: PageDeps = { ...deps, assets: new Assets() };
+  const app = new Hono<PageEnv>();
+
+  app.get('/app/assets/:file', async (c) => {
+    const response = await pd.assets.respond(c.req.param('file'), c.req.header('accept-encoding'));
+    return response ?? c.body('not found', 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  });
+
+  app.use('/app/*', async (c, next) => {
+    if (c.req.path.startsWith('/app/assets/')) return next();
+    const url = new URL(c.req.url);
+    const actor = await resolvePageActor(pd, c);
+    if (actor) c.set('actor', actor);
+    c.set('page', {
+      lang: chooseLang(getCookie(c, prefsCookie.lang), c.req.header('accept-language')),
+      large: getCookie(c, prefsCookie.text) === 'large',
+      actor,
+      here: `${url.pathname}${url.search}`.slice(0, 500),
+    });
+    await next();
+  });
+
+  // The header's language and text-size switches: plain links, so they work without scripts.
+  app.get('/app/prefs', (c) => {
+    const lang = c.req.query('lang');
+    const text = c.req.query('text');
+    const cookie = { path: '/', sameSite: 'Lax', httpOnly: true, secure: pd.config.PUBLIC_URL.startsWith('https:'), maxAge: prefsMaxAgeSeconds } as const;
+    if (isLang(lang)) setCookie(c, prefsCookie.lang, lang, cookie);
+    if (text === 'large' || text === 'normal') setCookie(c, prefsCookie.text, text, cookie);
+    const back = c.req.query('back');
+    const location = back && backPattern.test(back) && !back.includes('//') && !back.includes('/.') ? back : '/app/';
+    const response = seeOther(location);
+    for (const value of c.res.headers.getSetCookie()) response.headers.append('set-cookie', value);
+    return response;
+  });
+
+  app.get('/app', (c) => c.redirect('/app/', 303));
+  app.get('/app/', (c) => {
+    const actor = c.get('page').actor;
+    return c.redirect(actor ? roleHomes[actor.role] : '/app/sign-in', 303);
+  });
+
+  app.route('/app/wallet', walletPages(pd));
+
+  app.all('/app/*', (c) => {
+    const t = sharedStrings[c.get('page').lang];
+    return messagePage(c, pd, 404, t.notFoundTitle, t.notFoundBody);
+  });
+  app.onError(pageErrorHandler(pd));
+  return app;
+}

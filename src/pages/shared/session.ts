@@ -1,0 +1,107 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Actor } from '../../auth/actor.js';
+import { DomainError } from '../../errors.js';
+import type { PageDeps, PageEnv } from './env.js';
+
+/**
+ * Who a page request comes from, from the same credentials the API takes, or undefined for nobody
+ * (or credentials that no longer hold). The one place a page learns its actor.
+ */
+export async function resolvePageActor(deps: PageDeps, c: Context<PageEnv>): Promise<Actor | undefined> {
+  const header = c.req.header('authorization');
+  const match = header ? /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header) : null;
+  if (!match?.[1]) return undefined;
+  try {
+    return await deps.principals.resolve(await deps.accessTokens.verify(match[1]));
+  } catch (error) {
+    if (error instanceof DomainError) return undefined;
+    throw error;
+  }
+}
+
+/** Not signed in: off to the sign-in page. Signed in with a role this area is not for: 403. */
+export function requireRole(...roles: Actor['role'][]): MiddlewareHandler<PageEnv> {
+  return async (c, next) => {
+    const actor = c.get('page').actor;
+    if (!actor) return c.redirect('/app/sign-in', 303);
+    if (!roles.includes(actor.role)) throw new DomainError('forbidden', 'this page is for another role');
+    await next();
+  };
+}
+
+/** The signed-in actor of a page behind requireRole. */
+export function pageActor<R extends Actor['role']>(c: Context<PageEnv>, role: R): Extract<Actor, { role: R }> {
+  const actor = c.get('page').actor;
+  if (!actor || actor.role !== role) throw new DomainError('forbidden', 'this page is for another role');
+  return actor as Extract<Actor, { role: R }>;
+}
+
+/** A write that did not come from one of our pages: answered 403 with a page saying so. */
+export class CrossSiteRefused extends Error {
+  override name = 'CrossSiteRefused';
+  constructor() {
+    super('the form was not sent from this site');
+  }
+}
+
+/**
+ * A form post (or any write) must come from a page of this service: its Origin is our own (the
+ * public address, or the address the request reached), or, with no Origin, the browser says the
+ * request is same-origin. Anything else is refused before it is read.
+ */
+export function checkSameOrigin(c: Context<PageEnv>, publicUrl: string): void {
+  const origin = c.req.header('origin');
+  if (origin !== undefined) {
+    if (origin === publicUrl || origin === new URL(c.req.url).origin) return;
+    throw new CrossSiteRefused();
+  }
+  if (c.req.header('sec-fetch-site') === 'same-origin') return;
+  throw new CrossSiteRefused();
+}
+
+/** Page forms are small: a code, a choice, a few words. */
+export const pageFormBytesMax = 8 * 1024;
+const pageFormFieldsMax = 50;
+
+/**
+ * Reads an application/x-www-form-urlencoded body of at most pageFormBytesMax bytes, after the
+ * same-origin check. The first value of each field; unknown fields are the caller's to ignore.
+ */
+export async function readForm(c: Context<PageEnv>, publicUrl: string): Promise<Record<string, string>> {
+  checkSameOrigin(c, publicUrl);
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'pages take forms (application/x-www-form-urlencoded)');
+  const length = Number(c.req.header('content-length') ?? '0');
+  if (length > pageFormBytesMax) throw new DomainError('payload_too_large', `forms are limited to ${pageFormBytesMax} bytes`);
+  const text = await readLimited(c.req.raw, pageFormBytesMax);
+  const form: Record<string, string> = {};
+  let count = 0;
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (++count > pageFormFieldsMax) break;
+    if (!(key in form)) form[key] = value.replaceAll('\u0000', '');
+  }
+  return form;
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new DomainError('payload_too_large', `forms are limited to ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function langCookie(c: Context<PageEnv>, name: string): string | undefined {
+  return getCookie(c, name);
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestApp } from './app.js';
+
+/**
+ * Page tests drive Debian's Chromium through playwright-core (Playwright's own browser download
+ * cannot run here). The flags keep Chromium from reaching for a network it does not have.
+ */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const quietFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: [...quietFlags, ...extraArgs], timeout: 60_000 });
+}
+
+/** A Chromium whose camera is a video file (the counter's scanner reads it as a real camera). */
+export function launchBrowserWithCamera(videoFile: string): Promise<Browser> {
+  return launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${videoFile}`]);
+}
+
+/** The phone every page is designed for: 390 × 844, touch, Chinese first. */
+export const phone = { width: 390, height: 844 } as const;
+
+export async function newPhone(browser: Browser, options: { locale?: string; headers?: Record<string, string>; camera?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: phone,
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    locale: options.locale ?? 'zh-CN',
+    ...(options.headers ? { extraHTTPHeaders: options.headers } : {}),
+    ...(options.camera ? { permissions: ['camera'] } : {}),
+  });
+  context.setDefaultTimeout(20_000);
+  return context;
+}
+
+/**
+ * Everything a page says went wrong in the browser: console errors (a refused inline script or
+ * style shows up here as a Content-Security-Policy violation) and uncaught exceptions. A test ends
+ * by expecting this list empty.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules and best practices) on the page as it is now and fails on
+ * any serious or critical violation, naming the rule and the elements. axe is evaluated through the
+ * DevTools protocol, so the page's strict Content-Security-Policy stays on.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 5) }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious, `axe-core on ${what}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+}
+
+const screenshotDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+
+/** With SCREENSHOTS=1, keeps what the page looks like (390 × 844) in docs/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOTS !== '1') return;
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: false, animations: 'disabled' });
+}
+
+/** A browser context acting with an access token, as the API's clients do (the pages take the same credentials). */
+export async function phoneWithToken(browser: Browser, app: TestApp, role: 'volunteer' | 'merchant' | 'organiser' | 'admin', sub: string, options: { locale?: string; camera?: boolean } = {}) {
+  return newPhone(browser, { ...options, headers: { authorization: `Bearer ${await app.token(role, sub)}` } });
+}
