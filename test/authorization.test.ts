@@ -74,6 +74,7 @@ const allowed: Record<string, { roles: Role[]; self?: boolean }> = {
   getV1Packs: { roles: everyone },
   getV1PacksId: { roles: everyone },
   patchV1PacksId: { roles: ['admin', 'merchant'] },
+  getV1MerchantsIdPacks: { roles: ['admin', 'merchant'] },
   postV1Redemptions: { roles: ['volunteer'] },
   postV1RedemptionsRedeem: { roles: ['merchant'] },
   postV1RedemptionsIdCancel: { roles: ['admin', 'volunteer'], self: true },

@@ -8,6 +8,7 @@ import { messagePage, pageErrorHandler } from './shared/messages.js';
 import { seeOther } from './shared/render.js';
 import { resolvePageActor } from './shared/session.js';
 import { sharedStrings } from './shared/strings.js';
+import { officePages } from './office/routes.js';
 import { walletPages } from './wallet/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */
@@ -65,6 +66,7 @@ export function pageRoutes(deps: Deps) {
   });
 
   app.route('/app/wallet', walletPages(pd));
+  app.route('/app/office', officePages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];
