@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BarChart, ColumnChart, LineChart, barLayout, contrast, describeExtremes, niceMax, seriesColours, textColour, mutedColour, ticks, type ChartProps } from '../src/pages/shared/charts.js';
+import { BarChart, ColumnChart, LineChart, barLayout, contrast, describeExtremes, niceMax, seriesColours, textColour, mutedColour, ticks, type ChartProps } from '../src/pages/common/charts.js';
 
 /** The chart components: pure functions from figures to SVG and a table, checked as markup and as geometry. */
 

@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
-import { sharedStrings } from '../shared/strings.js';
-import type { Lang } from '../shared/i18n.js';
+import { sharedStrings } from '../common/strings.js';
+import type { Lang } from '../common/i18n.js';
 
 /**
  * How the office's forms are read: the typed values go through the API's own zod schema (so a

@@ -1,5 +1,5 @@
-import { SummaryList } from '../shared/components.js';
-import { formatNumber, type Lang } from '../shared/i18n.js';
+import { SummaryList } from '../common/components.js';
+import { formatNumber, type Lang } from '../common/i18n.js';
 import { officeStrings } from './strings.js';
 
 /** The office's sections, in the order the office's day runs. */

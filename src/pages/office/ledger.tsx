@@ -1,7 +1,7 @@
 import type { DigestCheck, DigestRecord } from '../../digests/schemas.js';
 import type { Mismatch } from '../../ledger/verify.js';
-import { Button, Outcome, PostForm, SummaryList, Table } from '../shared/components.js';
-import { formatDateTime, formatNumber, type Lang } from '../shared/i18n.js';
+import { Button, Outcome, PostForm, SummaryList, Table } from '../common/components.js';
+import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
 import { BackToOffice } from './home.js';
 import { officeStrings } from './strings.js';
 

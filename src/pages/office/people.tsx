@@ -7,12 +7,12 @@ import { CreateOrganiserBody, type Organiser } from '../../organisers/schemas.js
 import { createOrganiser, deactivateOrganiser, getOrganiser, listOrganisers } from '../../organisers/service.js';
 import { CreateOrgUnitBody, type OrgUnit } from '../../orgunits/schemas.js';
 import { createOrgUnit, getOrgUnit, listOrgUnits } from '../../orgunits/service.js';
-import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Table } from '../shared/components.js';
-import type { PageDeps, PageEnv } from '../shared/env.js';
-import type { Lang } from '../shared/i18n.js';
-import { renderPage, seeOther } from '../shared/render.js';
-import { pageActor, readForm } from '../shared/session.js';
-import { sharedStrings } from '../shared/strings.js';
+import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Table } from '../common/components.js';
+import type { PageDeps, PageEnv } from '../common/env.js';
+import type { Lang } from '../common/i18n.js';
+import { renderPage, seeOther } from '../common/render.js';
+import { pageActor, readForm } from '../common/session.js';
+import { sharedStrings } from '../common/strings.js';
 import { ActionButton, errorFor, parseWith, SelectField, type FormError } from './forms.js';
 import { BackToOffice } from './home.js';
 import { officeStrings } from './strings.js';

@@ -1,7 +1,7 @@
 import type { MerchantBalance, MerchantBalances, MerchantLine, MerchantStatement } from '../../reports/schemas.js';
-import { Button, ErrorSummary, Field, Outcome, PostForm, SummaryList, Table } from '../shared/components.js';
-import { formatDateTime, formatNumber, type Lang } from '../shared/i18n.js';
-import { sharedStrings } from '../shared/strings.js';
+import { Button, ErrorSummary, Field, Outcome, PostForm, SummaryList, Table } from '../common/components.js';
+import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
+import { sharedStrings } from '../common/strings.js';
 import { BackToOffice } from './home.js';
 import { officeStrings } from './strings.js';
 

@@ -1,4 +1,4 @@
-import { catalogue } from '../shared/i18n.js';
+import { catalogue } from '../common/i18n.js';
 
 /**
  * The programme office, in every language. Plain words for the office's staff: 应付 (owed), 结算

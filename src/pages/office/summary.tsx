@@ -1,7 +1,7 @@
 import type { MonthsReport, StarLevels, Summary } from '../../reports/schemas.js';
-import { BarChart, ColumnChart, LineChart } from '../shared/charts.js';
-import { Button, SummaryList } from '../shared/components.js';
-import { formatNumber, type Lang } from '../shared/i18n.js';
+import { BarChart, ColumnChart, LineChart } from '../common/charts.js';
+import { Button, SummaryList } from '../common/components.js';
+import { formatNumber, type Lang } from '../common/i18n.js';
 import { BackToOffice } from './home.js';
 import { officeStrings } from './strings.js';
 
