@@ -239,15 +239,17 @@ describe('the programme office', () => {
     await expectAccessible(page, 'office packs');
     await screenshot(page, 'office-packs');
     await page.getByRole('link', { name: '重阳节理发' }).click();
-    expect(await text('#window')).toBe('2026-10-01 – 2026-10-31');
+    expect(await text('#pack-window')).toBe('2026-10-01 – 2026-10-31');
     await page.fill('#until', '2026-11-15');
     await page.selectOption('#status', 'paused');
     await page.click('#edit-form button[type="submit"]');
-    await expect.poll(() => text('#status')).toBe('暂停');
+    await expect.poll(() => text('#pack-status')).toBe('暂停');
     const packs = (await api(`/v1/merchants/${shop.id}/packs?status=paused`)).items;
     const pack = packs.find((p: { title: string }) => p.title === '重阳节理发');
     expect(pack).toMatchObject({ points: 25, stock: 30, validFrom: '2026-09-30T16:00:00.000Z', validUntil: '2026-11-15T16:00:00.000Z' });
-    expect(problems).toEqual([]);
+    // A refused form is answered 400 or 409 on purpose (the form again, errors in words), which
+    // Chromium notes in the console; anything else the console says is a problem.
+    expect(problems.filter((p) => !/the server responded with a status of (400|409)/.test(p))).toEqual([]);
   });
 
   it('is in English for an English browser, and refuses everyone who is not an admin', async () => {

@@ -152,7 +152,7 @@ function Legend(props: { id: string; series: ChartSeries[]; line?: boolean }) {
 /** The figures as a table: one row per category, one column per series (and a total when stacked). */
 function FigureTable(props: ChartProps & { showTotal: boolean }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label={props.title} tabindex={0}>
     <table class="table chart-table">
       <caption>{props.title}</caption>
       <thead>

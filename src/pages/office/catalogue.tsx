@@ -203,8 +203,8 @@ function PackPage(props: { lang: Lang; timeZone: string; pack: Pack; merchant: M
           [t.packMerchant, props.merchant.name],
           [t.packPoints, n(pack.points)],
           [t.packLeft, pack.stockLeft === null ? t.unlimited : `${n(pack.stockLeft)} / ${n(pack.stock ?? 0)}`],
-          [t.packWindow, <span id="window">{windowText(t, pack, props.timeZone)}</span>],
-          [t.packStatus, <span id="status">{packStatusWord(t, pack.status)}</span>],
+          [t.packWindow, <span id="pack-window">{windowText(t, pack, props.timeZone)}</span>],
+          [t.packStatus, <span id="pack-status">{packStatusWord(t, pack.status)}</span>],
         ]}
       />
       <h2>{t.editPack}</h2>
