@@ -51,7 +51,7 @@ describe('bar chart', () => {
     expect(html).toContain('<title id="shops-title">各商户兑换积分</title>');
     expect(html).toMatch(/<desc id="shops-desc">本月各商户核销的积分。 最多: 社区食堂 &lt;东门&gt; 480 积分; 最少: 便民超市 0 积分; 合计: 600 积分<\/desc>/);
     // The table: a caption, a header row, and one row per shop with its figure.
-    expect(html).toContain('<caption>各商户兑换积分</caption>');
+    expect(html).toContain('<caption>各商户兑换积分（积分）</caption>');
     const rows = [...html.matchAll(/<tr><th scope="row">([^<]*)<\/th><td class="num">([^<]*)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
     expect(rows).toEqual([
       ['老王理发店', '120'],
@@ -97,7 +97,7 @@ describe('bar chart', () => {
     expect(html).toContain('<pattern id="stars-p1"');
     expect(html).toContain('fill="url(#stars-p1)"');
     expect(html).toContain('<ul class="chart-legend">');
-    expect(html).toContain('合计（积分）');
+    expect(html).toContain('<th scope="col" class="num">合计</th>');
     expect(html).toMatch(/<th scope="row">二月<\/th><td class="num">50<\/td><td class="num">0<\/td><td class="num">50<\/td>/);
   });
 

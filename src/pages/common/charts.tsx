@@ -154,16 +154,18 @@ function FigureTable(props: ChartProps & { showTotal: boolean }) {
   return (
     <div class="table-wrap" role="region" aria-label={props.title} tabindex={0}>
     <table class="table chart-table">
-      <caption>{props.title}</caption>
+      <caption>
+        {props.title}（{props.unit}）
+      </caption>
       <thead>
         <tr>
           <th scope="col">{props.categoryHeader}</th>
           {props.series.map((s) => (
             <th scope="col" class="num">
-              {s.label}（{props.unit}）
+              {s.label}
             </th>
           ))}
-          {props.showTotal && <th scope="col" class="num">{props.totalLabel}（{props.unit}）</th>}
+          {props.showTotal && <th scope="col" class="num">{props.totalLabel}</th>}
         </tr>
       </thead>
       <tbody>

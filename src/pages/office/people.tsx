@@ -153,7 +153,6 @@ function PeoplePage(props: {
           p.status === 'active' ? t.statusActive : t.statusInactive,
           p.status === 'active' ? (
             <div class="actions">
-              <ActionButton action={`${base}/${p.id}/sign-in-code`} label={kind === 'organisers' ? t.signInLink : t.counterCode} subject={p.name} />
               <ActionButton action={`${base}/${p.id}/deactivate`} label={t.deactivate} subject={p.name} variant="warning" />
             </div>
           ) : (

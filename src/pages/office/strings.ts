@@ -68,7 +68,8 @@ export const officeStrings = catalogue(
     total: '合计',
     noData: '这段时间没有数据。',
     starName: (level: number) => (level === 0 ? '未评星' : `${level} 星`),
-    monthShort: (month: string) => `${Number(month.slice(5))}月`,
+    // Numbers alone fit twelve months under a phone-wide chart; the table below names each month.
+    monthShort: (month: string) => String(Number(month.slice(5))),
     exportsHeading: '下载表格（CSV）',
     exportSummary: '项目概况',
     exportMonths: '每月数据（十二个月）',
