@@ -7,6 +7,7 @@ import type { Tx } from '../db/database.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
+import { timestampInRange } from '../http/timestamps.js';
 import { decodeCursor, decodeIdCursor, pageFrom } from '../http/paging.js';
 import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
@@ -109,7 +110,7 @@ export async function listActivities(deps: ServiceDeps, actor: Actor, query: Lis
   let after: { startsAt: string; id: string } | undefined;
   if (query.cursor) {
     const [startsAt, id] = decodeCursor(query.cursor, 2);
-    if (typeof startsAt !== 'string' || Number.isNaN(Date.parse(startsAt)) || typeof id !== 'string' || !uuidPattern.test(id)) {
+    if (typeof startsAt !== 'string' || !timestampInRange(startsAt) || typeof id !== 'string' || !uuidPattern.test(id)) {
       throw validationFailed([{ path: 'cursor', message: 'not a cursor this endpoint issued' }]);
     }
     after = { startsAt, id };
@@ -147,10 +148,13 @@ export async function cancelActivity(deps: ServiceDeps, actor: Actor, id: string
   return getActivity(deps, actor, id);
 }
 
-/** The check-in code an organiser shows at the activity; it works only while the activity runs. */
+/**
+ * The check-in code an organiser shows at the activity; it works only while the activity runs and
+ * is open. A closed or cancelled activity takes no check-ins, so it has no code to show (409).
+ */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
-  if (activity.status === 'cancelled') throw new DomainError('conflict', 'the activity is cancelled');
+  if (activity.status !== 'open') throw new DomainError('conflict', `the activity is ${activity.status}; it takes no check-ins`);
   return { activityId: activity.id, code: activity.check_in_code, validFrom: activity.starts_at.toISOString(), validUntil: activity.ends_at.toISOString() };
 }
 

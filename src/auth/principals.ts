@@ -40,8 +40,8 @@ function createActorLoader(db: Db) {
   return async (claims: AccessClaims): Promise<Actor> => {
     if (claims.role === 'admin') return { role: 'admin', id: claims.sub };
     if (!uuidPattern.test(claims.sub)) throw inactive();
-    // PostgreSQL answers with the canonical (lower-case) spelling of a uuid.
-    const actor = await loaders[claims.role](claims.sub.toLowerCase());
+    // Verification has already lower-cased a uuid sub (the spelling PostgreSQL answers with).
+    const actor = await loaders[claims.role](claims.sub);
     if (!actor) throw inactive();
     return actor;
   };
@@ -70,7 +70,9 @@ export function createPrincipalResolver(db: Db, ttlMs: number) {
   const resolveActor = createActorLoader(db);
   const cache = new Map<string, { actor: Actor; expiresAtMs: number }>();
   const forget: Listener = (id) => {
-    for (const role of ['organiser', 'volunteer', 'merchant']) cache.delete(`${role}:${id}`);
+    // Keys hold the normalised (lower-case) id; the id deactivated may arrive as a path spelled otherwise.
+    const key = id.toLowerCase();
+    for (const role of ['organiser', 'volunteer', 'merchant']) cache.delete(`${role}:${key}`);
   };
   deactivationListeners.add(forget);
   return {

@@ -33,6 +33,7 @@ export const ProblemSchema = z
     code: z.string().openapi({ description: 'Stable machine-readable error code' }),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'Each failing field, for validation_failed' }),
+    redemptionStatus: z.enum(['issued', 'redeemed', 'cancelled', 'expired']).optional().openapi({ description: 'The claim\'s state, when a redemption is refused for it (token_already_used, token_expired)' }),
   })
   .catchall(z.unknown())
   .openapi('Problem');
@@ -55,6 +56,27 @@ export function errorResponses(...codes: ErrorCode[]) {
   );
 }
 
+const writeMethods = new Set(['post', 'put', 'patch', 'delete']);
+
+/**
+ * Declares 413 and 415 on every operation that takes a body and on every write: readJsonBody
+ * answers them for any write carrying one (too large, not JSON), before the route sees it. Done
+ * once over the finished document rather than by each route, so no route can forget them.
+ */
+export function declareBodyRefusals(paths: Record<string, Record<string, unknown>>): void {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object') continue;
+      const op = operation as { requestBody?: unknown; responses?: Record<string, unknown> };
+      if (!writeMethods.has(method) && !op.requestBody) continue;
+      op.responses ??= {};
+      op.responses['413'] ??= { description: 'payload_too_large', content: problem };
+      op.responses['415'] ??= { description: 'unsupported_media_type', content: problem };
+    }
+  }
+}
+
 /** Public routes have no 401 to document. */
 export function publicErrorResponses(...codes: ErrorCode[]) {
   const responses = errorResponses(...codes) as Record<string, unknown>;
@@ -62,7 +84,8 @@ export function publicErrorResponses(...codes: ErrorCode[]) {
   return responses;
 }
 
-export const bearerSecurity = [{ bearer: [] as string[] }];
+/** Either credential authenticates: a bearer access token, or the browser session cookie. */
+export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
