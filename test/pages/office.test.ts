@@ -252,6 +252,27 @@ describe('the programme office', () => {
     expect(problems.filter((p) => !/the server responded with a status of (400|409)/.test(p))).toEqual([]);
   });
 
+  it('hands out sign-in codes: a link for an organiser, a counter code for a shop, each signing in once', async () => {
+    for (const [kind, role, person] of [
+      ['organisers', 'organiser', demo.organisers[0]!],
+      ['merchants', 'merchant', demo.merchants[0]!],
+    ] as const) {
+      await page.goto(`${app.baseUrl}/app/office/${kind}`);
+      await page.getByRole('button', { name: `${kind === 'organisers' ? '登录链接' : '柜台登录码'}：${person.name}` }).click();
+      await expect.poll(() => page.locator('#sign-in-code').count()).toBe(1);
+      const code = await text('#sign-in-code');
+      expect(code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/);
+      expect(await text('#sign-in-url')).toBe(`${app.deps.config.PUBLIC_URL}/app/sign-in?code=${code}`);
+      expect(await page.locator('#sign-in-qr svg').count()).toBe(1);
+      await expectAccessible(page, `office ${kind} sign-in code`);
+      await screenshot(page, `office-${kind}-code`);
+      const signedIn = await app.request('POST', '/v1/sessions', { body: { code } });
+      expect(signedIn.status, JSON.stringify(signedIn.body)).toBe(201);
+      expect(signedIn.body.principal).toMatchObject({ role, id: person.id });
+      expect((await app.request('POST', '/v1/sessions', { body: { code } })).status).toBe(401);
+    }
+  });
+
   it('is in English for an English browser, and refuses everyone who is not an admin', async () => {
     const english = await phoneWithToken(browser, app, 'admin', 'office', { locale: 'en-GB' });
     const en = await english.newPage();

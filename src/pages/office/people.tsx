@@ -7,9 +7,10 @@ import { CreateOrganiserBody, type Organiser } from '../../organisers/schemas.js
 import { createOrganiser, deactivateOrganiser, getOrganiser, listOrganisers } from '../../organisers/service.js';
 import { CreateOrgUnitBody, type OrgUnit } from '../../orgunits/schemas.js';
 import { createOrgUnit, getOrgUnit, listOrgUnits } from '../../orgunits/service.js';
-import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Table } from '../common/components.js';
+import { issueSignInCode } from '../../sessions/service.js';
+import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Qr, qrSvg, SummaryList, Table } from '../common/components.js';
 import type { PageDeps, PageEnv } from '../common/env.js';
-import type { Lang } from '../common/i18n.js';
+import { formatDateTime, type Lang } from '../common/i18n.js';
 import { renderPage, seeOther } from '../common/render.js';
 import { pageActor, readForm } from '../common/session.js';
 import { sharedStrings } from '../common/strings.js';
@@ -153,6 +154,7 @@ function PeoplePage(props: {
           p.status === 'active' ? t.statusActive : t.statusInactive,
           p.status === 'active' ? (
             <div class="actions">
+              <ActionButton action={`${base}/${p.id}/sign-in-code`} label={kind === 'organisers' ? t.signInLink : t.counterCode} subject={p.name} />
               <ActionButton action={`${base}/${p.id}/deactivate`} label={t.deactivate} subject={p.name} variant="warning" />
             </div>
           ) : (
@@ -175,6 +177,32 @@ function PeoplePage(props: {
         />
         <Button>{t.register}</Button>
       </PostForm>
+    </>
+  );
+}
+
+/**
+ * A sign-in code to hand over: the QR code of its link, the link and the code in words, and until
+ * when it works. Printed on paper (the page is printable); the code is never shown again.
+ */
+function SignInCodePage(props: { lang: Lang; timeZone: string; kind: 'organisers' | 'merchants'; name: string; code: { code: string; url: string; expiresAt: string }; svg: string }) {
+  const { lang, code } = props;
+  const t = officeStrings[lang];
+  return (
+    <>
+      <BackToOffice lang={lang} />
+      <p class="no-print">
+        <a href={`/app/office/${props.kind}`}>{props.kind === 'organisers' ? t.organisersTitle : t.merchantsTitle}</a>
+      </p>
+      <h1>{t.codeTitle(props.name)}</h1>
+      <p>{t.codeLead}</p>
+      <Qr svg={props.svg} label={t.codeQr(props.name)} id="sign-in-qr" />
+      <p class="code-text" id="sign-in-code">
+        {code.code}
+      </p>
+      <SummaryList rows={[[props.kind === 'organisers' ? t.signInLink : t.counterCode, <code id="sign-in-url">{code.url}</code>]]} />
+      <p id="sign-in-expires">{t.codeExpires(formatDateTime(lang, code.expiresAt, props.timeZone))}</p>
+      <p class="no-print">{t.codePrint}</p>
     </>
   );
 }
@@ -268,6 +296,24 @@ export function peopleRoutes(deps: PageDeps) {
         if (error instanceof DomainError && (error.code === 'validation_failed' || error.code === 'inactive')) return list(c, values, [{ field: 'orgUnitId', message: t.unitError }], error.code === 'inactive' ? 409 : 400);
         throw error;
       }
+    });
+
+    // A code is made when the button is pressed and shown once: only its hash is kept, so the page
+    // answers the post itself (a reload makes a new code and the old one stays usable until it expires).
+    app.post(`/${kind}/:id/sign-in-code`, async (c) => {
+      const { lang } = c.get('page');
+      await readForm(c, deps.config.PUBLIC_URL);
+      const id = c.req.param('id');
+      if (!uuid.test(id)) throw new DomainError('not_found', `no such ${kind}`);
+      const actor = admin(c);
+      const person = kind === 'organisers' ? await getOrganiser(deps, actor, id) : await getMerchant(deps, actor, id);
+      const code = await issueSignInCode(deps, actor, { role: kind === 'organisers' ? 'organiser' : 'merchant', principalId: id });
+      return renderPage(
+        c,
+        deps,
+        { title: officeStrings[lang].codeTitle(person.name), printable: true },
+        <SignInCodePage lang={lang} timeZone={deps.config.PROGRAMME_TIME_ZONE} kind={kind} name={person.name} code={code} svg={await qrSvg(code.url)} />,
+      );
     });
 
     app.post(`/${kind}/:id/deactivate`, async (c) => {
