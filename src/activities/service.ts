@@ -212,10 +212,15 @@ export async function withdraw(deps: ServiceDeps, actor: Actor, activityId: stri
   );
 }
 
-/** Who is signed up, by volunteer id (keyset paging); for the activity's managers. */
+/**
+ * Who is signed up, by volunteer id (keyset paging); for the activity's managers. A list of people
+ * stays inside an organiser's subtree (docs/api.md, "Scope"): volunteers from elsewhere who signed up
+ * are not listed, though their hours here may be recorded by id.
+ */
 export async function listSignups(deps: ServiceDeps, actor: Actor, activityId: string, query: { limit: number; cursor?: string | undefined }) {
   await loadManagedActivity(deps.db, actor, activityId);
-  const rows = await listSignupRows(deps.db, activityId, { afterVolunteerId: decodeIdCursor(query.cursor), limit: query.limit });
+  const scopePath = actor.role === 'organiser' ? actor.orgPath : undefined;
+  const rows = await listSignupRows(deps.db, activityId, { afterVolunteerId: decodeIdCursor(query.cursor), limit: query.limit, scopePath });
   const page = pageFrom(rows, query.limit, (r) => [r.volunteer_id]);
   return { items: page.items.map(toSignup), nextCursor: page.nextCursor };
 }

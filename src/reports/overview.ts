@@ -7,7 +7,8 @@ import { activeVolunteersByMonth, hoursByMonthAndType, pointsByMonth } from './r
 import { monthSpan } from './repository/periods.js';
 import { starCounts } from './repository/stars.js';
 import { exportBatchRows, monthsDefault, monthsMax, type MerchantBalance, type MerchantBalances, type MonthFigures, type MonthsReport, type StarLevels } from './schemas.js';
-import { dayRange, hoursOf, reportScope } from './service.js';
+import { hoursOf } from '../volunteers/hours.js';
+import { dayRange, reportScope } from './service.js';
 
 /**
  * The figures the programme office (and an organiser's desk, for its subtree) draws as charts:
