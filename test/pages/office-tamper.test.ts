@@ -49,6 +49,7 @@ describe('the office finds a rewritten ledger', () => {
       const result = (await page.locator('#verify-result').textContent()) ?? '';
       expect(result).toContain(String(posting!.id));
       expect(result).toContain('请立即告知审计人员');
+      expect(result).toContain('内容被改过');
       expect(await page.locator('#verify-result').getAttribute('role')).toBe('alert');
       await expectAccessible(page, 'office ledger, check failed');
       await screenshot(page, 'office-ledger-problem');

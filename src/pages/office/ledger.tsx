@@ -48,7 +48,7 @@ export function LedgerPage(props: { lang: Lang; timeZone: string; result?: Verif
             <>
               <SummaryList
                 rows={[
-                  [t.mismatchProblem, result.firstMismatch.problem],
+                  [t.mismatchProblem, t.problemWords[result.firstMismatch.problem] ?? result.firstMismatch.problem],
                   [t.mismatchPosting, String(result.firstMismatch.postingId ?? '')],
                   [t.mismatchAccount, result.firstMismatch.accountId ?? ''],
                   [t.mismatchTransaction, result.firstMismatch.transactionId ?? ''],
