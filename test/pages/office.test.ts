@@ -281,6 +281,14 @@ describe('the programme office', () => {
     expect(await en.locator('#chart-points-months-title').textContent()).toBe('Points issued and redeemed by month');
     await expectAccessible(en, 'office summary (en)');
     await screenshot(en, 'office-summary-en');
+    // Large text: every tap target at least 60 px, text at least 24 px, still accessible.
+    await en.goto(`${app.baseUrl}/app/office/organisers`);
+    await en.getByRole('link', { name: 'Switch to large text' }).click();
+    await expect.poll(() => en.locator('html').getAttribute('class')).toBe('large');
+    const smallest = await en.locator('.button, .office-nav a, .nav-link').evaluateAll((els) => Math.min(...els.map((e) => (e as any).getBoundingClientRect().height)));
+    expect(smallest).toBeGreaterThanOrEqual(60);
+    await expectAccessible(en, 'office organisers (en, large text)');
+    await screenshot(en, 'office-organisers-large-en');
     await english.close();
 
     const organiser = demo.organisers[0]!;

@@ -8,7 +8,7 @@ import { createOrganiser, deactivateOrganiser, getOrganiser, listOrganisers } fr
 import { CreateOrgUnitBody, type OrgUnit } from '../../orgunits/schemas.js';
 import { createOrgUnit, getOrgUnit, listOrgUnits } from '../../orgunits/service.js';
 import { issueSignInCode } from '../../sessions/service.js';
-import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Qr, qrSvg, SummaryList, Table } from '../common/components.js';
+import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Qr, qrSvg, SummaryList } from '../common/components.js';
 import type { PageDeps, PageEnv } from '../common/env.js';
 import { formatDateTime, type Lang } from '../common/i18n.js';
 import { renderPage, seeOther } from '../common/render.js';
@@ -143,25 +143,30 @@ function PeoplePage(props: {
       <h1>{kind === 'organisers' ? t.organisersTitle : t.merchantsTitle}</h1>
       <p>{kind === 'organisers' ? t.organisersLead : t.merchantsLead}</p>
       {props.done && <Outcome tone="ok" title={props.done} id="done" />}
-      <Table
-        id={kind}
-        caption={kind === 'organisers' ? t.organisersTitle : t.merchantsTitle}
-        head={[t.name, t.unit, t.status, t.actions]}
-        empty={t.none}
-        rows={props.people.map((p) => [
-          p.name,
-          p.unitName,
-          p.status === 'active' ? t.statusActive : t.statusInactive,
-          p.status === 'active' ? (
-            <div class="actions">
-              <ActionButton action={`${base}/${p.id}/sign-in-code`} label={kind === 'organisers' ? t.signInLink : t.counterCode} subject={p.name} />
-              <ActionButton action={`${base}/${p.id}/deactivate`} label={t.deactivate} subject={p.name} variant="warning" />
-            </div>
-          ) : (
-            ''
-          ),
-        ])}
-      />
+      {/* Cards rather than a table: on a phone each person's buttons stay in view, in large text too. */}
+      {props.people.length === 0 ? (
+        <p class="empty">{t.none}</p>
+      ) : (
+        <ul class="cards" id={kind} aria-label={kind === 'organisers' ? t.organisersTitle : t.merchantsTitle}>
+          {props.people.map((p) => (
+            <li class="card">
+              <h2 class="card-title">{p.name}</h2>
+              <SummaryList
+                rows={[
+                  [t.unit, p.unitName || '—'],
+                  [t.status, p.status === 'active' ? t.statusActive : t.statusInactive],
+                ]}
+              />
+              {p.status === 'active' && (
+                <div class="actions">
+                  <ActionButton action={`${base}/${p.id}/sign-in-code`} label={kind === 'organisers' ? t.signInLink : t.counterCode} subject={p.name} />
+                  <ActionButton action={`${base}/${p.id}/deactivate`} label={t.deactivate} subject={p.name} variant="warning" />
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       <Pager newerHref={props.firstHref} olderHref={props.nextHref} newerLabel={sharedStrings[lang].newest} olderLabel={sharedStrings[lang].next} />
       <h2>{t.register}</h2>
       <ErrorSummary title={t.fixError} errors={errors} />

@@ -16,24 +16,30 @@ export function ShopsPage(props: { lang: Lang; timeZone: string; head: Omit<Merc
       <h1>{t.shopsTitle}</h1>
       <p>{t.shopsLead}</p>
       <SummaryList rows={[[t.totalOwed, <span id="total-owed">{t.points(n(props.head.totals.owed))}</span>]]} />
-      <Table
-        id="shops"
-        caption={t.shopsTitle}
-        head={[t.shop, t.owedNow, t.settledTotal, t.redeemedThisMonth, t.settledThisMonth, t.lastSettlement]}
-        numeric={[1, 2, 3, 4]}
-        empty={t.none}
-        rows={props.shops.map((s) => [
-          <>
-            <a href={`/app/office/shops/${s.merchantId}`}>{s.name}</a>
-            {s.status === 'inactive' && <span class="meta"> · {t.inactive}</span>}
-          </>,
-          <span data-owed={s.merchantId}>{n(s.owed)}</span>,
-          n(s.settledTotal),
-          n(s.redeemedPoints),
-          n(s.settledPoints),
-          s.lastSettlementAt ? formatDateTime(lang, s.lastSettlementAt, props.timeZone) : t.never,
-        ])}
-      />
+      {/* A card per shop: what is owed first, large; the rest read down, so a phone needs no sideways scroll. */}
+      {props.shops.length === 0 ? (
+        <p class="empty">{t.none}</p>
+      ) : (
+        <ul class="cards" id="shops" aria-label={t.shopsTitle}>
+          {props.shops.map((s) => (
+            <li class="card">
+              <h2 class="card-title">
+                <a href={`/app/office/shops/${s.merchantId}`}>{s.name}</a>
+                {s.status === 'inactive' && <span class="meta"> · {t.inactive}</span>}
+              </h2>
+              <SummaryList
+                rows={[
+                  [t.owedNow, <span data-owed={s.merchantId}>{t.points(n(s.owed))}</span>],
+                  [t.settledTotal, t.points(n(s.settledTotal))],
+                  [t.redeemedThisMonth, t.points(n(s.redeemedPoints))],
+                  [t.settledThisMonth, t.points(n(s.settledPoints))],
+                  [t.lastSettlement, s.lastSettlementAt ? formatDateTime(lang, s.lastSettlementAt, props.timeZone) : t.never],
+                ]}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
       <p>
         <a href={`/app/office/exports/merchants.csv?from=${props.head.period.firstDay}&to=${props.head.period.lastDay}`} download>
           {t.exportShops} (CSV)
