@@ -4,7 +4,7 @@ import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
 import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
-import { declareBodyRefusals } from './http/openapi.js';
+import { declareBodyRefusals, declareCredentialRefusals } from './http/openapi.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -16,6 +16,7 @@ import { pointRoutes } from './points/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
+import { oidcRoutes } from './sessions/oidc-routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
@@ -44,7 +45,7 @@ export function buildApp(deps: Deps) {
   // Which method and path some route answers, known once every route is registered below.
   let allowedMethods: (path: string) => string[] = () => [];
   app.use('*', except(pages, readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) })));
-  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, publicUrl: deps.config.PUBLIC_URL }));
+  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, oidc: deps.oidc, publicUrl: deps.config.PUBLIC_URL }));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
   app.route('/', systemRoutes(deps));
@@ -65,6 +66,7 @@ export function buildApp(deps: Deps) {
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', oidcRoutes(deps));
   app.route('/', pageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
@@ -85,6 +87,7 @@ export function buildApp(deps: Deps) {
   });
   nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   declareBodyRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  declareCredentialRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   app.get('/openapi.json', (c) => c.json(document));
 
   allowedMethods = routeMethodTable(app.routes);

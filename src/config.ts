@@ -112,6 +112,11 @@ export const envSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).max(500).optional(),
   /** The provider's name on the sign-in page ("sign in with …"). */
   OIDC_DISPLAY_NAME: z.string().min(1).max(100).default('single sign-on'),
+  /**
+   * The provider's keys are fetched again when a token names a key not seen before (the provider
+   * rotated its keys), but at most this often, so forged `kid`s cannot make us hammer the provider.
+   */
+  OIDC_JWKS_REFRESH_MIN_SECONDS: intFrom(0, 3600).default(30),
   /** Signature algorithms accepted on the provider's tokens, comma-separated. */
   OIDC_TOKEN_ALGORITHMS: z
     .string()
@@ -189,6 +194,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
   }
   const oidc = [value.OIDC_ISSUER, value.OIDC_CLIENT_ID, value.OIDC_CLIENT_SECRET];
+  if (value.OIDC_ISSUER && new URL(value.OIDC_ISSUER).protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(value.OIDC_ISSUER).hostname)) {
+    problems.push('OIDC_ISSUER: must be an https URL (plain http only for a provider on this host)');
+  }
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     problems.push('OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set together or not at all');
   }

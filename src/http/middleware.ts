@@ -4,6 +4,7 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { Oidc } from '../auth/oidc.js';
 import type { PrincipalResolver } from '../auth/principals.js';
 import { sessionCookieName, type SessionResolver } from '../auth/sessions.js';
 import { setSessionCookie } from './session-cookie.js';
@@ -78,14 +79,17 @@ export interface Authenticators {
   principals: PrincipalResolver;
   tokens: AccessTokens;
   sessions: SessionResolver;
+  /** The programme's OpenID provider, whose access tokens are accepted as bearer tokens too. */
+  oidc?: Oidc | undefined;
   publicUrl: string;
 }
 
 /**
- * Requires a caller: a bearer access token, or the browser session cookie, naming an active
- * principal; sets `actor` (and `session` for a cookie). When both are sent the bearer token decides
- * and the cookie is ignored. A write made with the cookie must come from this service's own pages
- * (see requireSameOrigin); bearer requests carry no ambient credential and need no such check.
+ * Requires a caller: a bearer access token (ours, or the OpenID provider's for a linked identity),
+ * or the browser session cookie, naming an active principal; sets `actor` (and `session` for a
+ * cookie). When both are sent the bearer token decides and the cookie is ignored. A write made with
+ * the cookie must come from this service's own pages (see requireSameOrigin); bearer requests carry
+ * no ambient credential and need no such check.
  */
 export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -94,7 +98,8 @@ export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
     if (header !== undefined) {
       const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
       if (!match?.[1]) throw new DomainError('unauthorized', 'malformed Authorization header');
-      const claims = await auth.tokens.verify(match[1]);
+      const token = match[1];
+      const claims = auth.oidc?.issued(token) ? await auth.oidc.claimsFrom(token) : await auth.tokens.verify(token);
       c.set('actor', await auth.principals.resolve(claims));
       return next();
     }

@@ -77,6 +77,32 @@ export function declareBodyRefusals(paths: Record<string, Record<string, unknown
   }
 }
 
+/**
+ * Declares the 403s the authenticator itself answers on every operation that needs a caller:
+ * identity_not_linked (a provider's token for an identity linked to nobody) and, on writes,
+ * csrf_refused (the session cookie sent from another site). Done once over the finished document.
+ */
+export function declareCredentialRefusals(paths: Record<string, Record<string, unknown>>): void {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object') continue;
+      const op = operation as { security?: unknown[]; responses?: Record<string, { description?: string; content?: unknown }> };
+      if (!op.security || op.security.length === 0) continue;
+      const codes = writeMethods.has(method) ? ['identity_not_linked', 'csrf_refused'] : ['identity_not_linked'];
+      op.responses ??= {};
+      const existing = op.responses['403'];
+      if (!existing) {
+        op.responses['403'] = { description: codes.join(', '), content: problem };
+        continue;
+      }
+      const listed = (existing.description ?? '').split(', ').filter(Boolean);
+      existing.description = [...new Set([...listed, ...codes])].join(', ');
+      existing.content ??= problem;
+    }
+  }
+}
+
 /** Public routes have no 401 to document. */
 export function publicErrorResponses(...codes: ErrorCode[]) {
   const responses = errorResponses(...codes) as Record<string, unknown>;

@@ -23,10 +23,13 @@ export function problemBody(code: ErrorCode, detail: string, requestId: string |
 
 export function problemResponse(c: Context<AppEnv>, error: DomainError): Response {
   // Built as a plain Response, so it carries the security headers itself; a refusal is never cached.
-  const headers: Record<string, string> = { ...baselineSecurityHeaders, 'content-type': 'application/problem+json', 'cache-control': 'no-store' };
+  const headers = new Headers({ ...baselineSecurityHeaders, 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
   const requestId = c.get('requestId');
-  if (requestId) headers['x-request-id'] = requestId;
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (requestId) headers.set('x-request-id', requestId);
+  if (error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
+  // Cookies set or cleared before the error stand: a sign-in that fails still spends its one-time
+  // login cookie, and a refused provider identity still waits for its sign-in code.
+  for (const line of c.res.headers.getSetCookie()) headers.append('set-cookie', line);
   const body = problemBody(error.code, error.message, c.get('requestId'), error.extensions);
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }

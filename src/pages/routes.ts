@@ -10,6 +10,8 @@ import { resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
 import { officePages } from './office/routes.js';
 import { walletPages } from './wallet/routes.js';
+import { wallPages } from './wall/routes.js';
+import { deskWishPages, walletWishPages } from './wishes/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */
 const prefsMaxAgeSeconds = 365 * 24 * 3600;
@@ -65,6 +67,10 @@ export function pageRoutes(deps: Deps) {
     return c.redirect(actor ? roleHomes[actor.role] : '/app/sign-in', 303);
   });
 
+  // Wishes sit under the wallet and the desk: mounted before those areas, so they answer first.
+  app.route('/app/wallet/wishes', walletWishPages(pd));
+  app.route('/app/desk/wishes', deskWishPages(pd));
+  app.route('/app/wall', wallPages(pd));
   app.route('/app/wallet', walletPages(pd));
   app.route('/app/office', officePages(pd));
 

@@ -49,13 +49,11 @@ export class CrossSiteRefused extends Error {
  * A form post (or any write) must come from a page of this service: its Origin is our own (the
  * public address, or the address the request reached), or, with no Origin, the browser says the
  * request is same-origin. Anything else is refused before it is read.
- *
- * `Origin: null` counts as no Origin: the pages send `Referrer-Policy: no-referrer`, and under it
- * Chromium sends `Origin: null` with a form posted from our own page. Sec-Fetch-Site (which no page
- * can forge) then decides, so a cross-site post with `Origin: null` is still refused.
  */
 export function checkSameOrigin(c: Context<PageEnv>, publicUrl: string): void {
   const origin = c.req.header('origin');
+  // Our pages send no referrer, and with Referrer-Policy no-referrer Chromium sends a form's Origin
+  // as "null": that says nothing either way, so Sec-Fetch-Site decides, as with no Origin at all.
   if (origin !== undefined && origin !== 'null') {
     if (origin === publicUrl || origin === new URL(c.req.url).origin) return;
     throw new CrossSiteRefused();
