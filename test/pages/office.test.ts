@@ -273,6 +273,52 @@ describe('the programme office', () => {
     }
   });
 
+  it('answers bad addresses and bad forms with a page in words, never a 500, and writes nothing', async () => {
+    const headers = { authorization: `Bearer ${f.adminToken}`, origin: app.baseUrl };
+    const get = (path: string) => fetch(`${app.baseUrl}${path}`, { headers, redirect: 'manual' });
+    const post = (path: string, body: string, type = 'application/x-www-form-urlencoded') =>
+      fetch(`${app.baseUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': type }, body, redirect: 'manual' });
+    const totals = await api('/v1/ledger/totals');
+    const missing = '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f';
+    const expectations: [Promise<Response>, number][] = [
+      [get('/app/office/shops/not-a-shop'), 404],
+      [get(`/app/office/shops/${missing}`), 404],
+      [get(`/app/office/shops/${demo.merchants[0]!.id}?from=2026-13-01&to=x`), 200],
+      [get('/app/office/summary?at=2026-02-30x&period=decade'), 400],
+      [get('/app/office/exports/merchants.csv?from=yesterday'), 400],
+      [get(`/app/office/shops/${missing}/statement.csv`), 404],
+      [get('/app/office/ledger/digests/not-an-id'), 404],
+      [get(`/app/office/ledger/digests/${missing}`), 404],
+      [get('/app/office/types/NOT%20A%20CODE'), 404],
+      [get('/app/office/types/no-such-type'), 404],
+      [get(`/app/office/packs/${missing}`), 404],
+      [get('/app/office/packs?merchant=%00'), 200],
+      [get('/app/office/organisers?cursor=%FF%FE'), 400],
+      [post(`/app/office/shops/${demo.merchants[0]!.id}/settlements`, 'points=1e9&reference=%00&key=../../x'), 400],
+      [post(`/app/office/shops/${demo.merchants[0]!.id}/settlements`, 'points=-5&reference=x'), 400],
+      [post(`/app/office/shops/${missing}/settlements`, 'points=1&reference=x'), 404],
+      [post('/app/office/units', `name=${'长'.repeat(300)}&parentId=nonsense`), 400],
+      [post('/app/office/units', `name=x&parentId=${missing}`), 400],
+      [post('/app/office/organisers', 'name=&orgUnitId='), 400],
+      [post('/app/office/merchants', `name=x&orgUnitId=${missing}`), 400],
+      [post('/app/office/types', 'code=BAD CODE&name=&kind=weekly&points=0'), 400],
+      [post('/app/office/types/no-such-type/rules', 'kind=fixed&points=5'), 404],
+      [post('/app/office/packs', `merchantId=${missing}&title=x&points=5`), 400],
+      [post(`/app/office/packs/${missing}`, 'title=x&status=active'), 404],
+      [post(`/app/office/organisers/${missing}/deactivate`, ''), 404],
+      [post(`/app/office/merchants/${missing}/sign-in-code`, ''), 404],
+      [post('/app/office/units', '{"name":"json"}', 'application/json'), 415],
+      [post('/app/office/units', `name=${'x'.repeat(20_000)}`), 413],
+    ];
+    for (const [response, status] of expectations) {
+      const res = await response;
+      expect(res.status, res.url).toBe(status);
+      expect(res.headers.get('content-type'), res.url).toMatch(/^text\/html/);
+      expect(await res.text(), res.url).toContain('<h1');
+    }
+    expect(await api('/v1/ledger/totals')).toEqual(totals);
+  });
+
   it('is in English for an English browser, and refuses everyone who is not an admin', async () => {
     const english = await phoneWithToken(browser, app, 'admin', 'office', { locale: 'en-GB' });
     const en = await english.newPage();
