@@ -138,7 +138,7 @@ export function officePages(deps: PageDeps) {
   });
 
   /** The shop's page with a settlement form (fresh, or as refused) and the statement for a range. */
-  async function shopPage(c: Context<PageEnv>, id: string, form: SettleForm, status: 200 | 400 | 409, done?: { points: number; reference: string; owed: number }) {
+  async function shopPage(c: Context<PageEnv>, id: string, form: SettleForm, status: 200 | 400 | 409, done?: { points: number; reference: string; owed: number }, offerOwed = false) {
     const { lang } = c.get('page');
     const t = officeStrings[lang];
     if (!uuid.test(id)) throw new DomainError('not_found', 'no such merchant');
@@ -154,7 +154,18 @@ export function officePages(deps: PageDeps) {
       c,
       deps,
       { title: t.shopTitle(shop.name), status },
-      <ShopPage lang={lang} timeZone={tz} shop={shop} owed={position.owed} settledTotal={position.settledTotal} done={done} form={form} range={range} statement={statement.head} lines={lines} />,
+      <ShopPage
+        lang={lang}
+        timeZone={tz}
+        shop={shop}
+        owed={position.owed}
+        settledTotal={position.settledTotal}
+        done={done}
+        form={offerOwed && position.owed > 0 ? { ...form, points: String(position.owed) } : form}
+        range={range}
+        statement={statement.head}
+        lines={lines}
+      />,
     );
   }
 
@@ -168,8 +179,8 @@ export function officePages(deps: PageDeps) {
       const found = recent.settlements.items.find((s) => s.id === settled);
       if (found) done = { points: found.points, reference: found.reference, owed: recent.owed };
     }
-    const owed = uuid.test(id) ? (await settlementSummary(deps, admin(c), id, {})).owed : 0;
-    return shopPage(c, id, { points: owed > 0 ? String(owed) : '', reference: '', key: randomUUID(), errors: [] }, 200, done);
+    // A fresh form offers the whole amount owed (shopPage fills it in from the shop's position).
+    return shopPage(c, id, { points: '', reference: '', key: randomUUID(), errors: [] }, 200, done, true);
   });
 
   app.post('/shops/:id/settlements', async (c) => {
