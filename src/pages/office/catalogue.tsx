@@ -150,20 +150,28 @@ function PacksPage(props: { lang: Lang; timeZone: string; merchants: Merchant[];
         <SelectField lang={lang} id="merchant" label={t.packMerchant} value={props.merchantId} options={shops} />
         <Button variant="secondary">{t.show}</Button>
       </form>
-      <Table
-        id="packs"
-        caption={props.merchants.find((m) => m.id === props.merchantId)?.name ?? t.packsTitle}
-        head={[t.packTitle, t.packPoints, t.packLeft, t.packWindow, t.packStatus]}
-        numeric={[1, 2]}
-        empty={t.none}
-        rows={props.packs.map((p) => [
-          <a href={`/app/office/packs/${p.id}`}>{p.title}</a>,
-          n(p.points),
-          p.stockLeft === null ? t.unlimited : `${n(p.stockLeft)} / ${n(p.stock ?? 0)}`,
-          windowText(t, p, props.timeZone),
-          packStatusWord(t, p.status),
-        ])}
-      />
+      <h2>{props.merchants.find((m) => m.id === props.merchantId)?.name ?? t.packsTitle}</h2>
+      {props.packs.length === 0 ? (
+        <p class="empty">{t.none}</p>
+      ) : (
+        <ul class="cards" id="packs" aria-label={t.packsTitle}>
+          {props.packs.map((p) => (
+            <li class="card">
+              <h3 class="card-title">
+                <a href={`/app/office/packs/${p.id}`}>{p.title}</a>
+              </h3>
+              <SummaryList
+                rows={[
+                  [t.packPoints, n(p.points)],
+                  [t.packLeft, p.stockLeft === null ? t.unlimited : `${n(p.stockLeft)} / ${n(p.stock ?? 0)}`],
+                  [t.packWindow, windowText(t, p, props.timeZone)],
+                  [t.packStatus, packStatusWord(t, p.status)],
+                ]}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>{t.addPack}</h2>
       <ErrorSummary title={t.fixError} errors={errors} />
       <PostForm action="/app/office/packs" id="pack-form">

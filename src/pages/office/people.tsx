@@ -37,7 +37,7 @@ async function allUnits(deps: PageDeps, actor: Actor): Promise<OrgUnit[]> {
   return units;
 }
 
-/** Units in tree order (each after its parent, children by name), with their depth, for lists and pickers. */
+/** Units in tree order (each after its parent, children in the order they were made), with their depth, for lists and pickers. */
 export function treeOrder(units: OrgUnit[]): (OrgUnit & { level: number })[] {
   const children = new Map<string | null, OrgUnit[]>();
   const ids = new Set(units.map((u) => u.id));
@@ -47,7 +47,8 @@ export function treeOrder(units: OrgUnit[]): (OrgUnit & { level: number })[] {
   }
   const out: (OrgUnit & { level: number })[] = [];
   const walk = (parent: string | null, level: number) => {
-    for (const u of (children.get(parent) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'))) {
+    // Siblings in the order they were set up (第一网格 before 第二网格), not by the characters' pinyin.
+    for (const u of (children.get(parent) ?? []).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))) {
       out.push({ ...u, level });
       if (level < 20) walk(u.id, level + 1);
     }
