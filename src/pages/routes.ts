@@ -8,6 +8,7 @@ import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
 import { resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
+import { officePages } from './office/routes.js';
 import { walletPages } from './wallet/routes.js';
 import { wallPages } from './wall/routes.js';
 import { deskWishPages, walletWishPages } from './wishes/routes.js';
@@ -71,6 +72,7 @@ export function pageRoutes(deps: Deps) {
   app.route('/app/desk/wishes', deskWishPages(pd));
   app.route('/app/wall', wallPages(pd));
   app.route('/app/wallet', walletPages(pd));
+  app.route('/app/office', officePages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];

@@ -48,7 +48,7 @@ async function calendarPeriod(deps: ServiceDeps, kind: PeriodKind, at: string | 
 }
 
 /** Whole days in the programme time zone; `from` after `to` or a span beyond rangeDaysMax is refused. */
-async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; to?: string | undefined }) {
+export async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; to?: string | undefined }) {
   const bounds = await rangeBounds(deps.db, deps.config.PROGRAMME_TIME_ZONE, input.from, input.to);
   if (bounds.first_day > bounds.last_day) throw validationFailed([{ path: 'query.from', message: 'must not be after `to`' }]);
   if (bounds.to.getTime() - bounds.from.getTime() > rangeDaysMax * 86_400_000) throw validationFailed([{ path: 'query.to', message: `the range may span at most ${rangeDaysMax} days` }]);
@@ -60,7 +60,7 @@ async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; t
  * (undefined); organisers their own subtree or a unit inside it (anything else is 404, as if it did
  * not exist); merchants and volunteers are refused (volunteers get their own rank instead).
  */
-async function reportScope(deps: ServiceDeps, actor: Actor, orgUnitId: string | undefined): Promise<string | undefined> {
+export async function reportScope(deps: ServiceDeps, actor: Actor, orgUnitId: string | undefined): Promise<string | undefined> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers read programme reports');
   return subtreeFilter(deps.db, actor, orgUnitId);
 }
