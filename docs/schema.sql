@@ -16,6 +16,7 @@
 --   0015_sign_in.sql
 --   0016_wishes.sql
 --   0018_desk.sql
+--   0019_ledger_digests.sql
 --   0020_lookups_keep_generic_plans.sql
 
 -- Sequences
@@ -147,6 +148,23 @@ create table identity_links (
   constraint identity_links_linked_by_check CHECK ((linked_by = ANY (ARRAY['registration'::text, 'sign_in_code'::text]))),
   constraint identity_links_role_check CHECK ((role = ANY (ARRAY['volunteer'::text, 'organiser'::text, 'merchant'::text, 'admin'::text]))),
   constraint identity_links_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 255)))
+);
+
+create table ledger_digests (
+  id uuid not null,
+  day date not null,
+  as_of timestamp with time zone not null,
+  digest text not null,
+  accounts bigint not null,
+  entries bigint not null,
+  recorded_by text not null,
+  recorded_at timestamp with time zone default now() not null,
+  constraint ledger_digests_pkey PRIMARY KEY (id),
+  constraint ledger_digests_one_per_day UNIQUE (day),
+  constraint ledger_digests_as_of_past CHECK ((as_of <= recorded_at)),
+  constraint ledger_digests_counts CHECK (((accounts >= 0) AND (entries >= 0))),
+  constraint ledger_digests_digest_hex CHECK ((digest ~ '^[0-9a-f]{64}$'::text)),
+  constraint ledger_digests_recorded_by CHECK (((length(recorded_by) >= 1) AND (length(recorded_by) <= 200)))
 );
 
 create table ledger_postings (
@@ -593,6 +611,7 @@ CREATE INDEX activities_type_idx ON public.activities USING btree (activity_type
 CREATE INDEX activity_signups_volunteer_idx ON public.activity_signups USING btree (volunteer_id, activity_id);
 CREATE INDEX certificates_volunteer_idx ON public.certificates USING btree (volunteer_id, number);
 CREATE INDEX idempotency_keys_created_idx ON public.idempotency_keys USING btree (created_at);
+CREATE INDEX ledger_digests_recorded_idx ON public.ledger_digests USING btree (day DESC);
 CREATE INDEX ledger_postings_transaction_idx ON public.ledger_postings USING btree (transaction_id);
 CREATE INDEX ledger_transactions_created_idx ON public.ledger_transactions USING btree (created_at, id);
 CREATE INDEX ledger_transactions_reference_idx ON public.ledger_transactions USING btree (reference) WHERE (reference IS NOT NULL);
@@ -1501,6 +1520,10 @@ CREATE TRIGGER accounts_permanent BEFORE DELETE OR UPDATE OF id, kind, owner_id,
 alter table accounts enable always trigger accounts_permanent;
 CREATE TRIGGER certificates_append_only BEFORE DELETE OR UPDATE ON public.certificates FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 alter table certificates enable always trigger certificates_append_only;
+CREATE TRIGGER ledger_digests_append_only BEFORE DELETE OR UPDATE ON public.ledger_digests FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+alter table ledger_digests enable always trigger ledger_digests_append_only;
+CREATE TRIGGER ledger_digests_no_truncate BEFORE TRUNCATE ON public.ledger_digests FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+alter table ledger_digests enable always trigger ledger_digests_no_truncate;
 CREATE TRIGGER ledger_postings_append_only BEFORE DELETE OR UPDATE ON public.ledger_postings FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 alter table ledger_postings enable always trigger ledger_postings_append_only;
 CREATE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON public.ledger_postings FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();

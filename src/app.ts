@@ -20,6 +20,7 @@ import { oidcRoutes } from './sessions/oidc-routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { digestRoutes } from './digests/routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { docsRoutes } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
@@ -61,6 +62,7 @@ export function buildApp(deps: Deps) {
   app.route('/', redemptionRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', digestRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
   app.route('/', sessionRoutes(deps));

@@ -51,6 +51,7 @@ const floors: string[][] = [
     'src/packs/',
     'src/redemptions/',
     'src/settlements/',
+    'src/digests/',
     'src/reports/',
     'src/posts/',
     'src/wishes/',

@@ -78,6 +78,7 @@ const allowed: Record<string, { roles: Role[]; self?: boolean; public?: boolean 
   getV1Packs: { roles: everyone },
   getV1PacksId: { roles: everyone },
   patchV1PacksId: { roles: ['admin', 'merchant'] },
+  getV1MerchantsIdPacks: { roles: ['admin', 'merchant'] },
   postV1Redemptions: { roles: ['volunteer'] },
   postV1RedemptionsRedeem: { roles: ['merchant'] },
   postV1RedemptionsIdCancel: { roles: ['admin', 'volunteer'], self: true },
@@ -89,11 +90,16 @@ const allowed: Record<string, { roles: Role[]; self?: boolean; public?: boolean 
   postV1MerchantsIdSettlements: { roles: ['admin'] },
   getV1ReportsLeaderboard: { roles: ['admin', 'organiser', 'volunteer'] },
   getV1ReportsSummary: { roles: staff },
-  getV1ReportsMonthly: { roles: staff },
   getV1ActivitiesIdReport: { roles: staff },
   getV1VolunteersIdStatement: { roles: ['admin', 'organiser', 'volunteer'], self: true },
   getV1MerchantsIdStatement: { roles: ['admin', 'merchant'] },
   getV1ReportsLedgerExport: { roles: ['admin'] },
+  getV1ReportsMonths: { roles: staff },
+  getV1ReportsStarLevels: { roles: staff },
+  getV1ReportsMerchants: { roles: ['admin'] },
+  postV1LedgerDigests: { roles: ['admin'] },
+  getV1LedgerDigests: { roles: ['admin'] },
+  getV1LedgerDigestsId: { roles: ['admin'] },
   postV1WishCategories: { roles: ['admin'] },
   getV1WishCategories: { roles: everyone },
   getV1WishCategoriesCode: { roles: everyone },
@@ -152,6 +158,7 @@ beforeAll(async () => {
   const wish = await app.request('POST', '/v1/wishes', { token: f.adminToken, body: { orgUnitId: unit.id, category: wishCategory.body.code, title: 'matrix wish', onBehalfOf: { name: 'r', contact: 'c' } } });
   const post = await app.request('POST', '/v1/volunteer-posts', { token: f.adminToken, body: { volunteerId: volunteer.id, orgUnitId: unit.id, kind: 'grid_worker' } });
   const claim = await app.request('POST', '/v1/redemptions', { token: tokens.volunteer, body: { packId: pack.body.id } });
+  const digest = await app.request('POST', '/v1/ledger/digests', { token: f.adminToken });
   Object.assign(ids, {
     orgUnit: unit.id,
     organiser: organiser.id,
@@ -166,6 +173,7 @@ beforeAll(async () => {
     wishCategory: wishCategory.body.code,
     wish: wish.body.id,
     post: post.body.id,
+    digest: digest.body.id,
     session: await volunteerSession(volunteer.id),
   });
   tokens.admin = f.adminToken;
@@ -209,6 +217,7 @@ function concrete(path: string): string {
       'wish-categories': ids.wishCategory!,
       wishes: ids.wish!,
       'volunteer-posts': ids.post!,
+      digests: ids.digest!,
       sessions: ids.session!,
     };
     const value = by[segment];

@@ -265,27 +265,3 @@ describe('the rotating check-in code', () => {
     expect((await post(`/v1/activities/${activity.id}/check-in`, guesserToken, { code: res.body.code })).status).toBe(429);
   });
 });
-
-describe('the monthly report', () => {
-  it("gives a subtree's approved hours and points by month and type, as JSON and CSV", async () => {
-    const own = await f.tree();
-    const boss = await app.token('organiser', (await f.organiser(own.district.id)).id);
-    const type = await f.activityType({ kind: 'per_hour', points: 6 });
-    const activity = await f.activity(own.community.id, type.code);
-    const [a, b] = await volunteers(own.community.id, 2);
-    expect((await record(activity.id, [{ volunteerId: a!.id, minutes: 90 }, { volunteerId: b!.id, minutes: 30 }], boss)).status).toBe(201);
-
-    const res = await get('/v1/reports/monthly?months=3', boss);
-    expect(res.status).toBe(200);
-    expect(res.body.months).toHaveLength(3);
-    // The activity began an hour ago: this month, or the last one just after midnight on the 1st.
-    const thisMonth = res.body.items[0]?.month;
-    expect(res.body.months.slice(1)).toContain(thisMonth);
-    expect(res.body.items).toEqual([{ month: thisMonth, typeCode: type.code, typeName: `type ${type.code}`, minutes: 120, hours: 2, points: 12, records: 2, volunteers: 2 }]);
-    const csv = await get('/v1/reports/monthly?months=3&format=csv', boss);
-    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
-    expect(csv.body).toContain(`${thisMonth},${type.code},type ${type.code},120,2,12,2,2`);
-    expect((await get(`/v1/reports/monthly?orgUnitId=${tree.streetB.id}`, organiser)).status).toBe(404);
-    expect((await get('/v1/reports/monthly?months=25', boss)).status).toBe(400);
-  });
-});

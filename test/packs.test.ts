@@ -133,3 +133,42 @@ it('the OpenAPI document lists the pack, redemption and settlement routes', asyn
     expect(paths).toContain(p);
   }
 });
+
+describe('GET /v1/merchants/{id}/packs', () => {
+  it("lists every pack of a merchant, paused, retired and out of window included, to the merchant and admins", async () => {
+    const shop = await f.merchant();
+    const other = await f.merchant();
+    const active = await f.pack(shop.id, { title: 'active' });
+    const paused = await f.pack(shop.id, { title: 'paused' });
+    const retired = await f.pack(shop.id, { title: 'retired' });
+    const later = await f.pack(shop.id, { title: 'later', validFrom: new Date(Date.now() + 30 * 24 * hour).toISOString() });
+    await f.pack(other.id, { title: "another shop's" });
+    for (const [pack, status] of [
+      [paused, 'paused'],
+      [retired, 'retired'],
+    ] as const) {
+      expect((await app.request('PATCH', `/v1/packs/${pack.id}`, { token: f.adminToken, body: { status } })).status).toBe(200);
+    }
+    const all = await app.request('GET', `/v1/merchants/${shop.id}/packs`, { token: f.adminToken });
+    expect(all.status).toBe(200);
+    expect(all.body.items.map((p: { id: string }) => p.id)).toEqual([active.id, paused.id, retired.id, later.id]);
+    expect(all.body.nextCursor).toBeNull();
+    // The catalogue shows only what can be claimed now.
+    const catalogue = await app.request('GET', `/v1/packs?merchantId=${shop.id}`, { token: f.adminToken });
+    expect(catalogue.body.items.map((p: { id: string }) => p.id)).toEqual([active.id]);
+
+    const own = await app.request('GET', `/v1/merchants/${shop.id}/packs?status=paused`, { token: await app.token('merchant', shop.id) });
+    expect(own.body.items.map((p: { id: string }) => p.id)).toEqual([paused.id]);
+    const first = await app.request('GET', `/v1/merchants/${shop.id}/packs?limit=3`, { token: f.adminToken });
+    const rest = await app.request('GET', `/v1/merchants/${shop.id}/packs?limit=3&cursor=${first.body.nextCursor}`, { token: f.adminToken });
+    expect([...first.body.items, ...rest.body.items].map((p: { id: string }) => p.id)).toEqual([active.id, paused.id, retired.id, later.id]);
+
+    expect((await app.request('GET', `/v1/merchants/${shop.id}/packs`, { token: await app.token('merchant', other.id) })).status).toBe(404);
+    const unit = await f.orgUnit();
+    expect((await app.request('GET', `/v1/merchants/${shop.id}/packs`, { token: await app.token('organiser', (await f.organiser(unit.id)).id) })).status).toBe(403);
+    expect((await app.request('GET', '/v1/merchants/01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f/packs', { token: f.adminToken })).status).toBe(404);
+    const bad = await app.request('GET', `/v1/merchants/${shop.id}/packs?status=gone`, { token: f.adminToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+  });
+});

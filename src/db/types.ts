@@ -247,6 +247,18 @@ export interface SettlementsTable {
   created_at: Timestamp;
 }
 
+export interface LedgerDigestsTable {
+  id: string;
+  /** The programme day (in its time zone) the digest was recorded on; read as text (YYYY-MM-DD). */
+  day: ColumnType<string, string, never>;
+  as_of: Timestamp;
+  digest: string;
+  accounts: number;
+  entries: number;
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
 export type WishStatus = 'open' | 'taken' | 'done' | 'confirmed' | 'cancelled' | 'expired';
 export type WishCategoryStatus = 'active' | 'retired';
 export type VolunteerPostKind = 'building_chief' | 'unit_chief' | 'block_chief' | 'grid_worker';
@@ -373,6 +385,7 @@ export interface DB {
   packs: PacksTable;
   redemptions: RedemptionsTable;
   settlements: SettlementsTable;
+  ledger_digests: LedgerDigestsTable;
   wish_categories: WishCategoriesTable;
   volunteer_posts: VolunteerPostsTable;
   wishes: WishesTable;

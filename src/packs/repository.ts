@@ -48,3 +48,17 @@ export async function listClaimable(db: Db, filter: { merchantId?: string | unde
   if (filter.afterId) q = q.where('p.id', '>', filter.afterId);
   return q.execute();
 }
+
+/** Every pack of one merchant, whatever its status or window, oldest first (the merchant's and the office's list). */
+export async function listForMerchant(db: Db, filter: { merchantId: string; status?: PackRow['status'] | undefined; afterId?: string | undefined; limit: number }): Promise<PackView[]> {
+  let q = db
+    .selectFrom('packs as p')
+    .selectAll('p')
+    .select([issuedCount.as('issued'), redeemedCount.as('redeemed')])
+    .where('p.merchant_id', '=', filter.merchantId)
+    .orderBy('p.id')
+    .limit(filter.limit + 1);
+  if (filter.status) q = q.where('p.status', '=', filter.status);
+  if (filter.afterId) q = q.where('p.id', '>', filter.afterId);
+  return q.execute();
+}

@@ -58,6 +58,10 @@ export const CatalogueQuery = z.object({
   merchantId: z.string().uuid().optional().openapi({ param: { name: 'merchantId', in: 'query' }, description: "Only this merchant's packs" }),
 });
 
+export const MerchantPacksQuery = z.object({
+  status: PackStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' }, description: 'Only packs with this status' }),
+});
+
 export type CreatePackInput = z.infer<typeof CreatePackBody>;
 export type UpdatePackInput = z.infer<typeof UpdatePackBody>;
 export type Pack = z.infer<typeof PackSchema>;

@@ -5,7 +5,7 @@ import { DomainError, forbidden, notFound, validationFailed } from '../errors.js
 import { decodeIdCursor, pageFrom } from '../http/paging.js';
 import { withRetry } from '../writes/retry.js';
 import { findMerchant } from '../merchants/repository.js';
-import { findPack, findPackForUpdate, insertPack, listClaimable, updatePack as updatePackRow, type PackView } from './repository.js';
+import { findPack, findPackForUpdate, insertPack, listClaimable, listForMerchant, updatePack as updatePackRow, type PackView } from './repository.js';
 import type { CreatePackInput, Pack, UpdatePackInput } from './schemas.js';
 
 export function toPack(row: PackView): Pack {
@@ -74,6 +74,25 @@ export async function getPack(deps: ServiceDeps, _actor: Actor, id: string): Pro
 /** The catalogue: packs that can be claimed now, with stock left, oldest first. */
 export async function listCatalogue(deps: ServiceDeps, _actor: Actor, query: { merchantId?: string | undefined; limit: number; cursor?: string | undefined }) {
   const rows = await listClaimable(deps.db, { merchantId: query.merchantId, afterId: decodeIdCursor(query.cursor), limit: query.limit });
+  const page = pageFrom(rows, query.limit, (r) => [r.id]);
+  return { items: page.items.map(toPack), nextCursor: page.nextCursor };
+}
+
+/**
+ * Every pack of one merchant, paused, retired and out of window included, oldest first: what the
+ * merchant and the office manage (the catalogue shows only what can be claimed now). The merchant
+ * itself and admins; another merchant gets 404, other roles 403.
+ */
+export async function listMerchantPacks(
+  deps: ServiceDeps,
+  actor: Actor,
+  merchantId: string,
+  query: { status?: Pack['status'] | undefined; limit: number; cursor?: string | undefined },
+) {
+  if (actor.role === 'merchant' && actor.id !== merchantId) throw notFound('merchant');
+  assertManages(actor, merchantId);
+  if (!(await findMerchant(deps.db, merchantId))) throw notFound('merchant');
+  const rows = await listForMerchant(deps.db, { merchantId, status: query.status, afterId: decodeIdCursor(query.cursor), limit: query.limit });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);
   return { items: page.items.map(toPack), nextCursor: page.nextCursor };
 }

@@ -9,6 +9,7 @@ import { seeOther } from './common/render.js';
 import { resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
 import { deskPages } from './desk/routes.js';
+import { officePages } from './office/routes.js';
 import { walletPages } from './wallet/routes.js';
 import { wallPages } from './wall/routes.js';
 import { deskWishPages, walletWishPages } from './wishes/routes.js';
@@ -73,6 +74,7 @@ export function pageRoutes(deps: Deps) {
   app.route('/app/wall', wallPages(pd));
   app.route('/app/wallet', walletPages(pd));
   app.route('/app/desk', deskPages(pd));
+  app.route('/app/office', officePages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];

@@ -1,6 +1,23 @@
 import type { CsvLayout } from './csv.js';
 import { hoursOf } from '../volunteers/hours.js';
-import type { ActivityReport, ExportLine, Leaderboard, LeaderboardEntry, MerchantLine, MerchantStatement, Monthly, MonthlyItem, Participant, Period, StatementLine, Summary, VolunteerStatement } from './schemas.js';
+import type {
+  ActivityReport,
+  ExportLine,
+  Leaderboard,
+  LeaderboardEntry,
+  MerchantBalance,
+  MerchantBalances,
+  MerchantLine,
+  MerchantStatement,
+  MonthFigures,
+  MonthsReport,
+  Participant,
+  Period,
+  StarLevels,
+  StatementLine,
+  Summary,
+  VolunteerStatement,
+} from './schemas.js';
 
 /**
  * What each report looks like as CSV. Statements open with a block of label/value lines (who, which
@@ -165,16 +182,48 @@ export const ledgerExportCsv: CsvLayout<{ period: Period }, ExportLine> = {
   ],
 };
 
-export const monthlyCsv: CsvLayout<Monthly, MonthlyItem> = {
-  filename: (h) => `service-by-month-${h.months[0]}-${h.months[h.months.length - 1]}.csv`,
+/**
+ * Months as one row each: the totals, then one hours column per activity type seen in the span
+ * (the columns depend on the report, so the layout is made from its head).
+ */
+export function monthsCsv(head: Omit<MonthsReport, 'items'>): CsvLayout<Omit<MonthsReport, 'items'>, MonthFigures> {
+  return {
+    filename: (h) => `months-${h.from}-${h.to}.csv`,
+    columns: [
+      { header: '月份 month', value: (r) => r.month },
+      { header: '服务小时 hours', value: (r) => r.hours },
+      { header: '服务分钟 minutes', value: (r) => r.minutes },
+      { header: '记录 records', value: (r) => r.records },
+      { header: '参与志愿者 volunteers', value: (r) => r.volunteers },
+      { header: '发放积分 points issued', value: (r) => r.pointsIssued },
+      { header: '兑换积分 points redeemed', value: (r) => r.pointsRedeemed },
+      ...head.types.map((t) => ({ header: `${t.typeName} ${t.typeCode} hours`, value: (r: MonthFigures) => hoursOf(r.byType.find((b) => b.typeCode === t.typeCode)?.minutes ?? 0) })),
+    ],
+  };
+}
+
+export const starLevelsCsv: CsvLayout<Omit<StarLevels, 'items'>, StarLevels['items'][number]> = {
+  filename: () => 'star-levels.csv',
   columns: [
-    { header: '月份 month', value: (r) => r.month },
-    { header: 'typeCode', value: (r) => r.typeCode },
-    { header: '活动类型 type', value: (r) => r.typeName },
-    { header: '服务分钟 minutes', value: (r) => r.minutes },
-    { header: '服务小时 hours', value: (r) => r.hours },
-    { header: '积分 points', value: (r) => r.points },
-    { header: '记录 records', value: (r) => r.records },
+    { header: '星级 level', value: (r) => r.level },
+    { header: '起始小时 from hours', value: (r) => r.fromHours },
     { header: '志愿者 volunteers', value: (r) => r.volunteers },
+  ],
+};
+
+export const merchantBalancesCsv: CsvLayout<Omit<MerchantBalances, 'items'>, MerchantBalance> = {
+  filename: (h) => `merchants-owed-${h.period.firstDay}-${h.period.lastDay}.csv`,
+  preamble: (h) => [...periodLines(h.period), ['应付合计 Owed in all', h.totals.owed], ['已结算合计 Settled in all', h.totals.settledTotal]],
+  columns: [
+    { header: '商户 merchant', value: (r) => r.name },
+    { header: 'merchantId', value: (r) => r.merchantId },
+    { header: '状态 status', value: (r) => r.status },
+    { header: '应付 owed', value: (r) => r.owed },
+    { header: '累计已结算 settled total', value: (r) => r.settledTotal },
+    { header: '本期兑换笔数 redeemed', value: (r) => r.redeemedCount },
+    { header: '本期兑换积分 redeemed points', value: (r) => r.redeemedPoints },
+    { header: '本期结算笔数 settlements', value: (r) => r.settledCount },
+    { header: '本期结算积分 settled points', value: (r) => r.settledPoints },
+    { header: '最近结算 last settlement', value: (r) => r.lastSettlementAt },
   ],
 };

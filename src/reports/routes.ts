@@ -4,22 +4,38 @@ import type { ServiceDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { IdParam, bearerSecurity, createRouter, errorResponses, z } from '../http/openapi.js';
 import { byteStream, csvChunks, csvContentType, inHand, jsonChunks, jsonContentType, type CsvLayout, type ReportDocument } from './csv.js';
-import { activityCsv, leaderboardCsv, monthlyCsv, type LeaderboardLine, ledgerExportCsv, merchantStatementCsv, summaryCsv, summaryRows, volunteerStatementCsv } from './layouts.js';
+import {
+  activityCsv,
+  leaderboardCsv,
+  type LeaderboardLine,
+  ledgerExportCsv,
+  merchantBalancesCsv,
+  merchantStatementCsv,
+  monthsCsv,
+  starLevelsCsv,
+  summaryCsv,
+  summaryRows,
+  volunteerStatementCsv,
+} from './layouts.js';
+import { merchantBalancesReport, monthsReport, starLevelsReport } from './overview.js';
 import {
   ActivityReportSchema,
   FormatQuery,
   LeaderboardQuery,
   LeaderboardSchema,
   LedgerExportSchema,
+  MerchantBalancesSchema,
   MerchantStatementSchema,
-  MonthlyQuery,
-  MonthlySchema,
+  MonthsQuery,
+  MonthsReportSchema,
   RangeQuery,
+  StarLevelsQuery,
+  StarLevelsSchema,
   SummaryQuery,
   SummarySchema,
   VolunteerStatementSchema,
 } from './schemas.js';
-import { activityReport, ledgerExport, leaderboardReport, merchantStatement, monthlyService, programmeSummary, volunteerStatement } from './service.js';
+import { activityReport, ledgerExport, leaderboardReport, merchantStatement, programmeSummary, volunteerStatement } from './service.js';
 
 const tags = ['Reports'];
 
@@ -47,16 +63,6 @@ const summaryRoute = createRoute({
   security: bearerSecurity,
   request: { query: SummaryQuery },
   responses: { 200: reportContent(SummarySchema, 'The summary'), ...errorResponses('forbidden', 'not_found') },
-});
-
-const monthlyRoute = createRoute({
-  method: 'get',
-  path: '/v1/reports/monthly',
-  tags,
-  summary: 'Approved hours and their points by month and activity type, for the last months of a subtree (admin; organiser in scope)',
-  security: bearerSecurity,
-  request: { query: MonthlyQuery },
-  responses: { 200: reportContent(MonthlySchema, 'The months'), ...errorResponses('forbidden', 'not_found') },
 });
 
 const activityRoute = createRoute({
@@ -99,6 +105,36 @@ const ledgerExportRoute = createRoute({
   responses: { 200: reportContent(LedgerExportSchema, 'The postings, in transaction time order'), ...errorResponses('forbidden') },
 });
 
+const monthsRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/months',
+  tags,
+  summary: 'Month by month for a subtree: approved hours by activity type, active volunteers, points issued and redeemed; every month of the span, at most 36 (admin; organiser in scope)',
+  security: bearerSecurity,
+  request: { query: MonthsQuery },
+  responses: { 200: reportContent(MonthsReportSchema, 'The months, oldest first'), ...errorResponses('forbidden', 'not_found') },
+});
+
+const starLevelsRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/star-levels',
+  tags,
+  summary: "Active volunteers of a subtree by star level now, every level listed (admin; organiser in scope)",
+  security: bearerSecurity,
+  request: { query: StarLevelsQuery },
+  responses: { 200: reportContent(StarLevelsSchema, 'Volunteers by star level'), ...errorResponses('forbidden', 'not_found') },
+});
+
+const merchantBalancesRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/merchants',
+  tags,
+  summary: 'What the programme owes each merchant now, settled since the start, and redemptions and settlements in a range of days (admin)',
+  security: bearerSecurity,
+  request: { query: RangeQuery },
+  responses: { 200: reportContent(MerchantBalancesSchema, 'Every merchant, in registration order, with totals'), ...errorResponses('forbidden') },
+});
+
 export function wantsCsv(c: Context<AppEnv>, format: 'json' | 'csv' | undefined): boolean {
   if (format) return format === 'csv';
   return /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
@@ -138,12 +174,6 @@ export function reportRoutes(deps: ServiceDeps) {
       if (!wantsCsv(c, query.format)) return c.json(summary, 200);
       return sendReport(c, { head: summary, batches: inHand(summaryRows(summary)) }, summaryCsv, true);
     })
-    .openapi(monthlyRoute, async (c) => {
-      const query = c.req.valid('query');
-      const monthly = await monthlyService(deps, c.get('actor'), query);
-      if (!wantsCsv(c, query.format)) return c.json(monthly, 200);
-      return sendReport(c, { head: monthly, batches: inHand(monthly.items) }, monthlyCsv, true);
-    })
     .openapi(activityRoute, async (c) => {
       const doc = await activityReport(deps, c.get('actor'), c.req.valid('param').id);
       return sendReport(c, doc, activityCsv, wantsCsv(c, c.req.valid('query').format));
@@ -157,6 +187,23 @@ export function reportRoutes(deps: ServiceDeps) {
       const query = c.req.valid('query');
       const doc = await merchantStatement(deps, c.get('actor'), c.req.valid('param').id, query);
       return sendReport(c, doc, merchantStatementCsv, wantsCsv(c, query.format));
+    })
+    .openapi(monthsRoute, async (c) => {
+      const query = c.req.valid('query');
+      const report = await monthsReport(deps, c.get('actor'), query);
+      if (!wantsCsv(c, query.format)) return c.json(report, 200);
+      return sendReport(c, { head: report, batches: inHand(report.items) }, monthsCsv(report), true);
+    })
+    .openapi(starLevelsRoute, async (c) => {
+      const query = c.req.valid('query');
+      const report = await starLevelsReport(deps, c.get('actor'), query);
+      if (!wantsCsv(c, query.format)) return c.json(report, 200);
+      return sendReport(c, { head: report, batches: inHand(report.items) }, starLevelsCsv, true);
+    })
+    .openapi(merchantBalancesRoute, async (c) => {
+      const query = c.req.valid('query');
+      const doc = await merchantBalancesReport(deps, c.get('actor'), query);
+      return sendReport(c, doc, merchantBalancesCsv, wantsCsv(c, query.format));
     })
     .openapi(ledgerExportRoute, async (c) => {
       const query = c.req.valid('query');

@@ -49,13 +49,24 @@ export const LeaderboardQuery = z.object({
 });
 
 export const SummaryQuery = z.object({ ...orgUnitQuery, ...periodQuery, format });
-/** Longest run of months the monthly report covers. */
-export const monthsMax = 24;
-export const MonthlyQuery = z.object({
+
+/** Most months a month-by-month report spans; the default is a year. */
+export const monthsMax = 36;
+export const monthsDefault = 12;
+
+const isoMonth = z
+  .string()
+  .regex(/^(2\d{3})-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM between 2000 and 2999')
+  .openapi({ example: '2026-01' });
+
+export const MonthsQuery = z.object({
   ...orgUnitQuery,
-  months: z.coerce.number().int().min(1).max(monthsMax).default(12).openapi({ param: { name: 'months', in: 'query' }, description: 'How many calendar months, ending with the current one' }),
+  from: isoMonth.optional().openapi({ param: { name: 'from', in: 'query' }, description: `First month, inclusive (programme time zone); default ${monthsDefault - 1} months before \`to\`` }),
+  to: isoMonth.optional().openapi({ param: { name: 'to', in: 'query' }, description: 'Last month, inclusive (programme time zone); default this month' }),
   format,
 });
+
+export const StarLevelsQuery = z.object({ ...orgUnitQuery, format });
 export const RangeQuery = z.object({ ...rangeQuery, format });
 export const FormatQuery = z.object({ format });
 
@@ -247,6 +258,85 @@ export const LedgerExportSchema = z
   .object({ period: PeriodSchema, items: z.array(ExportLineSchema) })
   .openapi('LedgerExport');
 
+export const MonthsReportSchema = z
+  .object({
+    orgUnitId: z.string().uuid().nullable(),
+    timeZone: z.string().openapi({ example: 'Asia/Shanghai' }),
+    from: z.string().openapi({ description: 'First month (YYYY-MM)', example: '2026-01' }),
+    to: z.string().openapi({ description: 'Last month (YYYY-MM)', example: '2026-12' }),
+    types: z.array(z.object({ typeCode: z.string(), typeName: z.string() })).openapi({ description: 'Activity types with approved service in any of the months, by code' }),
+    items: z.array(
+      z
+        .object({
+          month: z.string().openapi({ example: '2026-01' }),
+          minutes: z.number().int().openapi({ description: "Approved service minutes of the subtree's volunteers at activities that started in the month" }),
+          hours: z.number(),
+          records: z.number().int(),
+          volunteers: z.number().int().openapi({ description: 'Volunteers with approved service in the month' }),
+          pointsIssued: z.number().int().openapi({ description: 'Points issued to the subtree\'s volunteers in the month (as the summary counts `issued`)' }),
+          pointsRedeemed: z.number().int().openapi({ description: 'Points they redeemed at merchants in the month' }),
+          byType: z.array(z.object({ typeCode: z.string(), typeName: z.string(), minutes: z.number().int(), hours: z.number(), records: z.number().int() })),
+        })
+        .openapi('MonthFigures'),
+    ).openapi({ description: 'Every month from `from` to `to`, oldest first, months with nothing included (zeros)' }),
+  })
+  .openapi('MonthsReport');
+
+export const StarLevelsSchema = z
+  .object({
+    orgUnitId: z.string().uuid().nullable(),
+    thresholdsHours: z.array(z.number()).openapi({ description: 'Approved hours at which each star is reached, one to five stars' }),
+    volunteers: z.number().int().openapi({ description: 'Active volunteers in the subtree' }),
+    items: z.array(
+      z
+        .object({
+          level: z.number().int().min(0).max(5).openapi({ description: '0 for no star yet' }),
+          fromHours: z.number().openapi({ description: 'Approved hours from which this level is held' }),
+          volunteers: z.number().int(),
+        })
+        .openapi('StarLevelCount'),
+    ).openapi({ description: 'Every level from 0 to the number of thresholds, in order, including levels nobody holds' }),
+  })
+  .openapi('StarLevels');
+
+export const MerchantBalanceSchema = z
+  .object({
+    merchantId: z.string().uuid(),
+    name: z.string(),
+    status: z.enum(['active', 'inactive']),
+    owed: z.number().int().openapi({ description: 'Owed now: redeemed and not yet settled (the balance of its ledger account)' }),
+    settledTotal: z.number().int().openapi({ description: 'Settled (paid) since the start' }),
+    redeemedCount: z.number().int().openapi({ description: 'Claims redeemed in the period' }),
+    redeemedPoints: z.number().int(),
+    settledCount: z.number().int().openapi({ description: 'Settlements recorded in the period' }),
+    settledPoints: z.number().int(),
+    lastSettlementAt: z.string().datetime().nullable(),
+  })
+  .openapi('MerchantBalance');
+
+export const MerchantBalancesSchema = z
+  .object({
+    period: PeriodSchema,
+    totals: z
+      .object({
+        merchants: z.number().int(),
+        owed: z.number().int().openapi({ description: 'Owed to all merchants now; equals the ledger totals\' owedToMerchants' }),
+        settledTotal: z.number().int(),
+        redeemedCount: z.number().int(),
+        redeemedPoints: z.number().int(),
+        settledCount: z.number().int(),
+        settledPoints: z.number().int(),
+      })
+      .openapi({ description: 'The columns summed over every merchant' }),
+    items: z.array(MerchantBalanceSchema).openapi({ description: 'Every merchant, active or not, in registration order' }),
+  })
+  .openapi('MerchantBalances');
+
+export type MonthsReport = z.infer<typeof MonthsReportSchema>;
+export type MonthFigures = MonthsReport['items'][number];
+export type StarLevels = z.infer<typeof StarLevelsSchema>;
+export type MerchantBalance = z.infer<typeof MerchantBalanceSchema>;
+export type MerchantBalances = z.infer<typeof MerchantBalancesSchema>;
 export type PeriodKind = z.infer<typeof PeriodKindSchema>;
 export type Period = z.infer<typeof PeriodSchema>;
 export type Leaderboard = z.infer<typeof LeaderboardSchema>;
@@ -259,26 +349,3 @@ export type StatementLine = VolunteerStatement['items'][number];
 export type MerchantStatement = z.infer<typeof MerchantStatementSchema>;
 export type MerchantLine = MerchantStatement['items'][number];
 export type ExportLine = z.infer<typeof ExportLineSchema>;
-
-export const MonthlyItemSchema = z.object({
-  month: z.string().openapi({ example: '2026-11' }),
-  typeCode: z.string(),
-  typeName: z.string(),
-  minutes: z.number().int(),
-  hours: z.number(),
-  points: z.number().int().openapi({ description: 'Points the approved records are worth (after corrections)' }),
-  records: z.number().int(),
-  volunteers: z.number().int(),
-});
-
-export const MonthlySchema = z
-  .object({
-    orgUnitId: z.string().uuid().nullable(),
-    timeZone: z.string(),
-    months: z.array(z.string()).openapi({ description: 'Every month covered, oldest first, including months with nothing approved' }),
-    items: z.array(MonthlyItemSchema).openapi({ description: 'One line per month and activity type with approved service' }),
-  })
-  .openapi('MonthlyServiceReport');
-
-export type Monthly = z.infer<typeof MonthlySchema>;
-export type MonthlyItem = z.infer<typeof MonthlyItemSchema>;

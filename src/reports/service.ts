@@ -13,7 +13,6 @@ import { keysetBatches, type ReportDocument } from './csv.js';
 import { activityParticipants, activityTotals } from './repository/activity.js';
 import { exportLines, type ExportCursor } from './repository/export.js';
 import { leaderboard } from './repository/leaderboard.js';
-import { serviceByMonth } from './repository/monthly.js';
 import { merchantLines, merchantPeriod } from './repository/merchant-statement.js';
 import { periodBounds, rangeBounds, type Bounds } from './repository/periods.js';
 import { claimsExpired, hoursByType, pointFlows, redemptionsByPack, summaryCounts } from './repository/summary.js';
@@ -26,7 +25,6 @@ import {
   type Leaderboard,
   type MerchantLine,
   type MerchantStatement,
-  type Monthly,
   type Participant,
   type Period,
   type PeriodKind,
@@ -50,7 +48,7 @@ async function calendarPeriod(deps: ServiceDeps, kind: PeriodKind, at: string | 
 }
 
 /** Whole days in the programme time zone; `from` after `to` or a span beyond rangeDaysMax is refused. */
-async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; to?: string | undefined }) {
+export async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; to?: string | undefined }) {
   const bounds = await rangeBounds(deps.db, deps.config.PROGRAMME_TIME_ZONE, input.from, input.to);
   if (bounds.first_day > bounds.last_day) throw validationFailed([{ path: 'query.from', message: 'must not be after `to`' }]);
   if (bounds.to.getTime() - bounds.from.getTime() > rangeDaysMax * 86_400_000) throw validationFailed([{ path: 'query.to', message: `the range may span at most ${rangeDaysMax} days` }]);
@@ -62,7 +60,7 @@ async function dayRange(deps: ServiceDeps, input: { from?: string | undefined; t
  * (undefined); organisers their own subtree or a unit inside it (anything else is 404, as if it did
  * not exist); merchants and volunteers are refused (volunteers get their own rank instead).
  */
-async function reportScope(deps: ServiceDeps, actor: Actor, orgUnitId: string | undefined): Promise<string | undefined> {
+export async function reportScope(deps: ServiceDeps, actor: Actor, orgUnitId: string | undefined): Promise<string | undefined> {
   if (actor.role !== 'admin' && actor.role !== 'organiser') throw forbidden('only admins and organisers read programme reports');
   return subtreeFilter(deps.db, actor, orgUnitId);
 }
@@ -141,31 +139,6 @@ export async function programmeSummary(deps: ServiceDeps, actor: Actor, input: {
     },
     claimsExpired: expiredClaims,
     redemptions: redemptions.map((r) => ({ merchantId: r.merchant_id, merchantName: r.merchant_name, packId: r.pack_id, packTitle: r.pack_title, count: r.count, points: r.points })),
-  };
-}
-
-/**
- * Approved hours and the points they are worth, by month and activity type, for the last `months`
- * calendar months of a subtree (admins any unit or all; organisers their subtree): what a desk's
- * chart of the year shows. Months are the programme time zone's; an activity counts in the month it
- * started.
- */
-export async function monthlyService(deps: ServiceDeps, actor: Actor, input: { orgUnitId?: string | undefined; months: number }): Promise<Monthly> {
-  const withinPath = await reportScope(deps, actor, input.orgUnitId);
-  const timeZone = deps.config.PROGRAMME_TIME_ZONE;
-  const current = await periodBounds(deps.db, timeZone, 'month', undefined);
-  const [year, month] = current.first_day.split('-').map(Number) as [number, number];
-  const months = Array.from({ length: input.months }, (_, i) => {
-    const d = new Date(Date.UTC(year, month - 1 - (input.months - 1 - i), 1));
-    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-  });
-  const first = await periodBounds(deps.db, timeZone, 'month', `${months[0]}-01`);
-  const rows = await serviceByMonth(deps.db, { withinPath, from: first.from, to: current.to, timeZone });
-  return {
-    orgUnitId: input.orgUnitId ?? (actor.role === 'organiser' ? actor.orgUnitId : null),
-    timeZone,
-    months,
-    items: rows.map((r) => ({ month: r.month, typeCode: r.code, typeName: r.name, minutes: r.minutes, hours: hoursOf(r.minutes), points: r.points, records: r.records, volunteers: r.volunteers })),
   };
 }
 

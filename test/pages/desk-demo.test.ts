@@ -25,10 +25,9 @@ describe('the desk with the demo programme', () => {
       await page.goto(`${app.baseUrl}/app/desk/volunteers`);
       expect(await page.locator('#volunteers tbody tr').count()).toBeGreaterThan(0);
       await page.goto(`${app.baseUrl}/app/desk/reports`);
-      const heights = await page.locator('#hours-chart rect').evaluateAll((rects) => rects.map((r) => Number((r as any).getAttribute('height'))));
-      expect(heights).toHaveLength(12);
-      expect(Math.max(...heights)).toBeGreaterThan(0);
-      expect(await page.locator('#type-table tbody tr').count()).toBeGreaterThan(0);
+      expect(await page.locator('#hours-chart svg rect').count()).toBeGreaterThan(0);
+      expect(await page.locator('#hours-chart table tbody tr').count()).toBe(12);
+      expect(await page.locator('#type-chart table tbody tr').count()).toBeGreaterThan(0);
       await expectAccessible(page, 'desk reports with the demo');
       await page.goto(`${app.baseUrl}/app/desk/activities`);
       await expectAccessible(page, 'desk activities with the demo');

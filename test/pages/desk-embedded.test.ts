@@ -45,7 +45,7 @@ describe('the desk on embedded PostgreSQL', () => {
       await page.goto(`${app.baseUrl}/app/desk/activities/${activity.id}/check-in`);
       expect(await page.locator('#code').textContent()).toMatch(/^\s*[0-9]{6}\s*$/);
       await page.goto(`${app.baseUrl}/app/desk/reports`);
-      expect(await page.locator('#type-table').innerText()).toContain(`type ${type.code}`);
+      expect(await page.locator('#type-chart table').innerText()).toContain(`type ${type.code}`);
       await expectAccessible(page, 'desk reports on PGlite');
       expect(problems).toEqual([]);
     } finally {

@@ -148,7 +148,8 @@ export function Table(props: { caption: string; head: Child[]; rows: Child[][]; 
     );
   }
   return (
-    <div class="table-wrap">
+    // A table wider than a phone scrolls sideways; keyboard users reach the scroll through tabindex.
+    <div class="table-wrap" role="region" aria-label={props.caption} tabindex={0}>
       <table class="table" id={props.id}>
         <caption>{props.caption}</caption>
         <thead>

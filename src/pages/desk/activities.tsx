@@ -4,7 +4,7 @@ import type { OrgUnit } from '../../orgunits/schemas.js';
 import type { ActivityReport, Participant } from '../../reports/schemas.js';
 import { Button, ButtonLink, ErrorSummary, Field, Outcome, PostForm, Qr, SummaryList, Table } from '../common/components.js';
 import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
-import { BarChart } from './chart.js';
+import { BarChart } from '../common/charts.js';
 import { Select } from './form.js';
 import { deskStrings } from './strings.js';
 import { activityStatusText, recordStatusText, type FormErrors } from './view.js';
@@ -218,13 +218,19 @@ export function ActivityReportPage(props: { lang: Lang; timeZone: string; head: 
       />
       <BarChart
         id="activity-chart"
-        label={t.chartLabel(t.activityReportTitle(h.activity.title))}
-        bars={[
-          { label: t.totalsSignedUp, value: h.totals.signedUp, text: formatNumber(props.lang, h.totals.signedUp) },
-          { label: t.totalsApproved, value: h.totals.approved, text: formatNumber(props.lang, h.totals.approved) },
-          { label: t.totalsPending, value: h.totals.pendingApprovals, text: formatNumber(props.lang, h.totals.pendingApprovals) },
-          { label: t.totalsRejected, value: h.totals.rejected, text: formatNumber(props.lang, h.totals.rejected) },
+        title={t.activityReportTitle(h.activity.title)}
+        description={t.activityChartDescription}
+        unit={t.unitPeople}
+        categoryHeader={t.colRecord}
+        series={[{ key: 'people', label: t.colVolunteers }]}
+        rows={[
+          { label: t.totalsSignedUp, values: { people: h.totals.signedUp } },
+          { label: t.totalsApproved, values: { people: h.totals.approved } },
+          { label: t.totalsPending, values: { people: h.totals.pendingApprovals } },
+          { label: t.totalsRejected, values: { people: h.totals.rejected } },
         ]}
+        locale={props.lang}
+        emptyText={t.noFigures}
       />
       <div class="button-row">
         <ButtonLink href={`/app/desk/reports/activities/${h.activity.id}.csv`} variant="secondary">

@@ -17,8 +17,9 @@ import { enterSheet, previewSheet } from '../../records/sheet-entry.js';
 import { parseSheetFile, parseSheetText, SheetError, type ParsedSheet } from '../../records/sheet.js';
 import { getRecord, listManagedRecords, listVolunteerRecords } from '../../records/service.js';
 import { byteStream, csvChunks, csvContentType, inHand, type CsvLayout, type ReportDocument } from '../../reports/csv.js';
-import { activityCsv, monthlyCsv } from '../../reports/layouts.js';
-import { activityReport, leaderboardReport, monthlyService } from '../../reports/service.js';
+import { activityCsv, monthsCsv } from '../../reports/layouts.js';
+import { monthsReport } from '../../reports/overview.js';
+import { activityReport, leaderboardReport } from '../../reports/service.js';
 import type { Participant } from '../../reports/schemas.js';
 import { CreateVolunteerBody } from '../../volunteers/schemas.js';
 import { createVolunteer, deactivateVolunteer, getVolunteer, listVolunteers } from '../../volunteers/service.js';
@@ -588,14 +589,14 @@ export function deskPages(deps: PageDeps) {
 
   app.get('/reports', async (c) => {
     const actor = pageActor(c, 'organiser');
-    const [monthly, leaderboard] = await Promise.all([monthlyService(deps, actor, { months: 12 }), leaderboardReport(deps, actor, { period: 'month', by: 'hours', limit: 10 })]);
-    return renderPage(c, deps, { title: stringsOf(c).reportsTitle }, <Reports lang={c.get('page').lang} monthly={monthly} leaderboard={leaderboard} />);
+    const [months, leaderboard] = await Promise.all([monthsReport(deps, actor, {}), leaderboardReport(deps, actor, { period: 'month', by: 'hours', limit: 10 })]);
+    return renderPage(c, deps, { title: stringsOf(c).reportsTitle }, <Reports lang={c.get('page').lang} months={months} leaderboard={leaderboard} />);
   });
 
-  app.get('/reports/monthly.csv', async (c) => {
+  app.get('/reports/months.csv', async (c) => {
     const actor = pageActor(c, 'organiser');
-    const monthly = await monthlyService(deps, actor, { months: 12 });
-    return sendCsv(c, { head: monthly, batches: inHand(monthly.items) }, monthlyCsv);
+    const { items, ...head } = await monthsReport(deps, actor, {});
+    return sendCsv(c, { head, batches: inHand(items) }, monthsCsv(head));
   });
 
   app.get('/reports/activities/:ref', async (c) => {

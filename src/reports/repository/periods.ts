@@ -45,3 +45,30 @@ export async function rangeBounds(db: Db, tz: string, fromDay: string | undefine
   if (!row) throw new Error('range query returned no row');
   return row;
 }
+
+export interface MonthSpan {
+  from: Date;
+  to: Date;
+  first_month: string;
+  last_month: string;
+  months: number;
+}
+
+/**
+ * Whole calendar months from `fromMonth` to `toMonth` inclusive (YYYY-MM), in `tz`. Defaults: the
+ * current month for the end, and `defaultMonths` months ending there for the start.
+ */
+export async function monthSpan(db: Db, tz: string, fromMonth: string | undefined, toMonth: string | undefined, defaultMonths: number): Promise<MonthSpan> {
+  const result = await sql<MonthSpan>`
+    select f::timestamp at time zone ${tz} as "from",
+           (t + interval '1 month')::timestamp at time zone ${tz} as "to",
+           to_char(f, 'YYYY-MM') as first_month,
+           to_char(t, 'YYYY-MM') as last_month,
+           ((extract(year from t) - extract(year from f)) * 12 + extract(month from t) - extract(month from f) + 1)::int as months
+      from (select coalesce(to_date(${fromMonth ?? null}::text, 'YYYY-MM'), t0 - (${defaultMonths - 1}::int * interval '1 month'))::date as f,
+                   t0 as t
+              from (select coalesce(to_date(${toMonth ?? null}::text, 'YYYY-MM'), date_trunc('month', now() at time zone ${tz})::date) as t0) y) x`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('month span query returned no row');
+  return row;
+}
