@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../deps.js';
-import { Assets } from './shared/assets.js';
-import { prefsCookie, roleHomes, type PageDeps, type PageEnv } from './shared/env.js';
-import { chooseLang, isLang } from './shared/i18n.js';
-import { messagePage, pageErrorHandler } from './shared/messages.js';
-import { seeOther } from './shared/render.js';
-import { resolvePageActor } from './shared/session.js';
-import { sharedStrings } from './shared/strings.js';
+import { Assets } from './common/assets.js';
+import { prefsCookie, roleHomes, type PageDeps, type PageEnv } from './common/env.js';
+import { chooseLang, isLang } from './common/i18n.js';
+import { messagePage, pageErrorHandler } from './common/messages.js';
+import { seeOther } from './common/render.js';
+import { resolvePageActor } from './common/session.js';
+import { sharedStrings } from './common/strings.js';
 import { walletPages } from './wallet/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */

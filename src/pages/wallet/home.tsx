@@ -1,6 +1,6 @@
-import type { Lang } from '../shared/i18n.js';
-import { formatNumber } from '../shared/i18n.js';
-import { ButtonLink } from '../shared/components.js';
+import type { Lang } from '../common/i18n.js';
+import { formatNumber } from '../common/i18n.js';
+import { ButtonLink } from '../common/components.js';
 import { walletStrings } from './strings.js';
 
 export interface WalletFigures {

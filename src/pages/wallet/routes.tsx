@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { getBalance } from '../../points/service.js';
 import { getVolunteer } from '../../volunteers/service.js';
-import type { PageDeps, PageEnv } from '../shared/env.js';
-import { renderPage } from '../shared/render.js';
-import { pageActor, requireRole } from '../shared/session.js';
+import type { PageDeps, PageEnv } from '../common/env.js';
+import { renderPage } from '../common/render.js';
+import { pageActor, requireRole } from '../common/session.js';
 import { WalletHome } from './home.js';
 import { walletStrings } from './strings.js';
 

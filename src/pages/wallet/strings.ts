@@ -1,4 +1,4 @@
-import { catalogue } from '../shared/i18n.js';
+import { catalogue } from '../common/i18n.js';
 
 /** The volunteer's wallet, in every language. Plain words: 活动积分, 兑换, 退回; never ledger terms. */
 export const walletStrings = catalogue(

@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 
 /**
  * The pieces pages are made of. Markup only: no data, no strings of their own (the caller passes
- * words in the page's language). Classes are the stylesheet's (shared/app.css); there are no style
+ * words in the page's language). Classes are the stylesheet's (common/app.css); there are no style
  * attributes anywhere (the pages' Content-Security-Policy refuses them).
  */
 
