@@ -6,15 +6,14 @@ import { prefsCookie, roleHomes, type PageDeps, type PageEnv } from './common/en
 import { chooseLang, isLang } from './common/i18n.js';
 import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
-import { resolvePageActor } from './common/session.js';
+import { isLocalPage, resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
+import { verifyPages } from './verify/routes.js';
 import { walletPages } from './wallet/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */
 const prefsMaxAgeSeconds = 365 * 24 * 3600;
 
-/** Where a switch may send the browser back to: one of our pages, never another site. */
-const backPattern = /^\/app(\/[A-Za-z0-9\-._~%/]*)?(\?[A-Za-z0-9\-._~%=&+]*)?$/;
 
 /**
  * The pages people use, under /app/. Each area (wallet, counter, ...) is a folder with its own
@@ -52,7 +51,7 @@ export function pageRoutes(deps: Deps) {
     if (isLang(lang)) setCookie(c, prefsCookie.lang, lang, cookie);
     if (text === 'large' || text === 'normal') setCookie(c, prefsCookie.text, text, cookie);
     const back = c.req.query('back');
-    const location = back && backPattern.test(back) && !back.includes('//') && !back.includes('/.') ? back : '/app/';
+    const location = isLocalPage(back) ? back : '/app/';
     const response = seeOther(location);
     for (const value of c.res.headers.getSetCookie()) response.headers.append('set-cookie', value);
     return response;
@@ -65,6 +64,7 @@ export function pageRoutes(deps: Deps) {
   });
 
   app.route('/app/wallet', walletPages(pd));
+  app.route('/app/verify', verifyPages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];

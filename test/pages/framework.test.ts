@@ -17,7 +17,7 @@ describe('the pages framework over HTTP', () => {
   it('sends someone not signed in to the sign-in page, and an unknown page is a 404 page in words', async () => {
     const wallet = await raw('/app/wallet');
     expect(wallet.status).toBe(303);
-    expect(wallet.headers.get('location')).toBe('/app/sign-in');
+    expect(wallet.headers.get('location')).toBe('/app/sign-in?next=%2Fapp%2Fwallet');
     const root = await raw('/app/');
     expect(root.headers.get('location')).toBe('/app/sign-in');
     const missing = await raw('/app/no-such-page', { headers: { 'accept-language': 'en-GB,en;q=0.9' } });

@@ -20,11 +20,26 @@ export async function resolvePageActor(deps: PageDeps, c: Context<PageEnv>): Pro
   }
 }
 
-/** Not signed in: off to the sign-in page. Signed in with a role this area is not for: 403. */
+/** Where a page may send the browser back to: one of our pages, never another site. */
+const localPagePattern = /^\/app(\/[A-Za-z0-9\-._~%/]*)?(\?[A-Za-z0-9\-._~%=&+]*)?$/;
+
+export function isLocalPage(path: string | undefined): path is string {
+  return path !== undefined && path.length <= 500 && localPagePattern.test(path) && !path.includes('//') && !path.includes('/.');
+}
+
+/** The sign-in page, coming back to `next` (a page of ours) once signed in. */
+export function signInHref(next?: string): string {
+  return isLocalPage(next) && next !== '/app/sign-in' && !next.startsWith('/app/sign-in?') ? `/app/sign-in?${new URLSearchParams({ next })}` : '/app/sign-in';
+}
+
+/**
+ * Not signed in: off to the sign-in page, which comes back here (so a check-in QR scanned before
+ * signing in still checks in). Signed in with a role this area is not for: 403.
+ */
 export function requireRole(...roles: Actor['role'][]): MiddlewareHandler<PageEnv> {
   return async (c, next) => {
-    const actor = c.get('page').actor;
-    if (!actor) return c.redirect('/app/sign-in', 303);
+    const { actor, here } = c.get('page');
+    if (!actor) return c.redirect(signInHref(c.req.method === 'GET' ? here : undefined), 303);
     if (!roles.includes(actor.role)) throw new DomainError('forbidden', 'this page is for another role');
     await next();
   };
