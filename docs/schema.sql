@@ -12,6 +12,7 @@
 --   0011_write_groups.sql
 --   0012_write_group_one_subtransaction.sql
 --   0013_write_group_lock_index_scans.sql
+--   0015_sign_in.sql
 --   0016_wishes.sql
 --   0017_redemption_short_codes.sql
 
@@ -126,6 +127,22 @@ create table idempotency_keys (
   created_at timestamp with time zone default now() not null,
   constraint idempotency_keys_pkey PRIMARY KEY (caller, key),
   constraint idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200)))
+);
+
+create table identity_links (
+  issuer text not null,
+  subject text not null,
+  role text not null,
+  principal_id text not null,
+  linked_by text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint identity_links_pkey PRIMARY KEY (issuer, subject),
+  constraint identity_links_role_principal_id_issuer_key UNIQUE (role, principal_id, issuer),
+  constraint identity_links_check CHECK ((((length(principal_id) >= 1) AND (length(principal_id) <= 200)) AND ((role = 'admin'::text) OR (principal_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'::text)))),
+  constraint identity_links_issuer_check CHECK (((length(issuer) >= 1) AND (length(issuer) <= 500))),
+  constraint identity_links_linked_by_check CHECK ((linked_by = ANY (ARRAY['registration'::text, 'sign_in_code'::text]))),
+  constraint identity_links_role_check CHECK ((role = ANY (ARRAY['volunteer'::text, 'organiser'::text, 'merchant'::text, 'admin'::text]))),
+  constraint identity_links_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 255)))
 );
 
 create table ledger_postings (
@@ -351,6 +368,27 @@ create table service_records (
   constraint service_records_status_check CHECK ((status = ANY (ARRAY['checked_in'::text, 'pending'::text, 'approved'::text, 'rejected'::text])))
 );
 
+create table sessions (
+  id uuid not null,
+  secret_hash text not null,
+  role text not null,
+  principal_id text not null,
+  device_label text not null,
+  method text not null,
+  created_at timestamp with time zone default now() not null,
+  last_seen_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  constraint sessions_pkey PRIMARY KEY (id),
+  constraint sessions_secret_hash_key UNIQUE (secret_hash),
+  constraint sessions_check CHECK ((((length(principal_id) >= 1) AND (length(principal_id) <= 200)) AND ((role = 'admin'::text) OR (principal_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'::text)))),
+  constraint sessions_check1 CHECK ((expires_at > created_at)),
+  constraint sessions_check2 CHECK ((last_seen_at >= created_at)),
+  constraint sessions_device_label_check CHECK (((length(device_label) >= 1) AND (length(device_label) <= 200))),
+  constraint sessions_method_check CHECK ((method = ANY (ARRAY['code'::text, 'oidc'::text]))),
+  constraint sessions_role_check CHECK ((role = ANY (ARRAY['volunteer'::text, 'organiser'::text, 'merchant'::text, 'admin'::text]))),
+  constraint sessions_secret_hash_check CHECK ((secret_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
 create table settlements (
   id uuid not null,
   merchant_id uuid not null,
@@ -367,6 +405,23 @@ create table settlements (
   constraint settlements_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES ledger_transactions(id),
   constraint settlements_points_check CHECK ((points > 0)),
   constraint settlements_reference_check CHECK (((length(reference) >= 1) AND (length(reference) <= 200)))
+);
+
+create table sign_in_codes (
+  code_hash text not null,
+  role text not null,
+  principal_id text not null,
+  issued_by text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint sign_in_codes_pkey PRIMARY KEY (code_hash),
+  constraint sign_in_codes_check CHECK ((((length(principal_id) >= 1) AND (length(principal_id) <= 200)) AND ((role = 'admin'::text) OR (principal_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'::text)))),
+  constraint sign_in_codes_check1 CHECK ((expires_at > created_at)),
+  constraint sign_in_codes_check2 CHECK (((used_at IS NULL) OR (used_at >= created_at))),
+  constraint sign_in_codes_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text)),
+  constraint sign_in_codes_issued_by_check CHECK (((length(issued_by) >= 1) AND (length(issued_by) <= 220))),
+  constraint sign_in_codes_role_check CHECK ((role = ANY (ARRAY['volunteer'::text, 'organiser'::text, 'merchant'::text, 'admin'::text])))
 );
 
 create table volunteer_posts (
@@ -547,7 +602,11 @@ CREATE UNIQUE INDEX service_record_versions_credited_once ON public.service_reco
 CREATE INDEX service_record_versions_transaction_idx ON public.service_record_versions USING btree (transaction_id) WHERE (transaction_id IS NOT NULL);
 CREATE INDEX service_records_activity_idx ON public.service_records USING btree (activity_id, id);
 CREATE INDEX service_records_volunteer_idx ON public.service_records USING btree (volunteer_id, id);
+CREATE INDEX sessions_expiry_idx ON public.sessions USING btree (expires_at);
+CREATE INDEX sessions_principal_idx ON public.sessions USING btree (principal_id, role, created_at);
 CREATE INDEX settlements_merchant_created_idx ON public.settlements USING btree (merchant_id, created_at, id);
+CREATE INDEX sign_in_codes_expiry_idx ON public.sign_in_codes USING btree (expires_at);
+CREATE UNIQUE INDEX sign_in_codes_one_live_idx ON public.sign_in_codes USING btree (role, principal_id) WHERE (used_at IS NULL);
 CREATE UNIQUE INDEX volunteer_posts_held_once ON public.volunteer_posts USING btree (volunteer_id, org_unit_id, kind) WHERE (ended_at IS NULL);
 CREATE INDEX volunteer_posts_unit_idx ON public.volunteer_posts USING btree (org_unit_id, volunteer_id) WHERE (ended_at IS NULL);
 CREATE INDEX volunteer_posts_volunteer_idx ON public.volunteer_posts USING btree (volunteer_id, id);
@@ -1064,6 +1123,17 @@ AS $function$
   end
   $function$;
 
+CREATE OR REPLACE FUNCTION public.sign_in_end_for_inactive()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+  begin
+    delete from sessions where role = tg_argv[0] and principal_id = new.id::text;
+    delete from sign_in_codes where role = tg_argv[0] and principal_id = new.id::text and used_at is null;
+    return null;
+  end
+  $function$;
+
 CREATE OR REPLACE FUNCTION public.volunteer_posts_guard()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1372,6 +1442,8 @@ CREATE TRIGGER ledger_transactions_no_truncate BEFORE TRUNCATE ON public.ledger_
 alter table ledger_transactions enable always trigger ledger_transactions_no_truncate;
 CREATE TRIGGER ledger_transactions_stamp BEFORE INSERT ON public.ledger_transactions FOR EACH ROW EXECUTE FUNCTION ledger_transactions_stamp();
 alter table ledger_transactions enable always trigger ledger_transactions_stamp;
+CREATE TRIGGER merchants_end_sign_in AFTER UPDATE OF status ON public.merchants FOR EACH ROW WHEN (((new.status = 'inactive'::text) AND (old.status <> 'inactive'::text))) EXECUTE FUNCTION sign_in_end_for_inactive('merchant');
+CREATE TRIGGER organisers_end_sign_in AFTER UPDATE OF status ON public.organisers FOR EACH ROW WHEN (((new.status = 'inactive'::text) AND (old.status <> 'inactive'::text))) EXECUTE FUNCTION sign_in_end_for_inactive('organiser');
 CREATE TRIGGER packs_permanent BEFORE DELETE OR UPDATE OF id, merchant_id, points, stock_initial, created_at, status ON public.packs FOR EACH ROW EXECUTE FUNCTION packs_guard();
 CREATE TRIGGER point_rules_append_only BEFORE DELETE OR UPDATE ON public.point_rules FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 alter table point_rules enable always trigger point_rules_append_only;
@@ -1395,6 +1467,7 @@ CREATE TRIGGER volunteer_posts_end_once BEFORE DELETE OR UPDATE ON public.volunt
 alter table volunteer_posts enable always trigger volunteer_posts_end_once;
 CREATE TRIGGER volunteer_posts_no_truncate BEFORE TRUNCATE ON public.volunteer_posts FOR EACH STATEMENT EXECUTE FUNCTION volunteer_posts_guard();
 alter table volunteer_posts enable always trigger volunteer_posts_no_truncate;
+CREATE TRIGGER volunteers_end_sign_in AFTER UPDATE OF status ON public.volunteers FOR EACH ROW WHEN (((new.status = 'inactive'::text) AND (old.status <> 'inactive'::text))) EXECUTE FUNCTION sign_in_end_for_inactive('volunteer');
 CREATE TRIGGER wish_categories_no_truncate BEFORE TRUNCATE ON public.wish_categories FOR EACH STATEMENT EXECUTE FUNCTION wish_categories_guard();
 alter table wish_categories enable always trigger wish_categories_no_truncate;
 CREATE TRIGGER wish_categories_permanent BEFORE DELETE OR UPDATE ON public.wish_categories FOR EACH ROW EXECUTE FUNCTION wish_categories_guard();

@@ -15,6 +15,7 @@ import { pointRoutes } from './points/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { pageRoutes } from './pages/routes.js';
@@ -36,7 +37,7 @@ export function buildApp(deps: Deps) {
   app.use('*', requestContext(deps.logger, deps.metrics));
   // The pages (/app/) take HTML forms, read by their own routes; everything else takes JSON.
   app.use('*', except((c) => isPagePath(c.req.path), readJsonBody(deps.config.BODY_LIMIT_BYTES)));
-  app.use('/v1/*', authenticate(deps.principals, deps.accessTokens));
+  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, publicUrl: deps.config.PUBLIC_URL }));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
   app.route('/', systemRoutes(deps));
@@ -55,9 +56,16 @@ export function buildApp(deps: Deps) {
   app.route('/', reportRoutes(deps));
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
+  app.route('/', sessionRoutes(deps));
   app.route('/', pageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'jifen_session',
+    description: 'The browser session opened by POST /v1/sessions; writes with it must come from this service\'s own origin',
+  });
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {

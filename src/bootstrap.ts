@@ -5,6 +5,8 @@ import type { Deps } from './deps.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { createPrincipalResolver } from './auth/principals.js';
+import { createSessionResolver } from './auth/sessions.js';
+import { SignInThrottle } from './auth/sign-in-throttle.js';
 import { createWriteGroups } from './writes/groups.js';
 import { createAccessTokens, loadAccessKeyRing } from './tokens/access.js';
 import { loadDocumentKeys } from './tokens/signing.js';
@@ -36,7 +38,22 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
       groupSizeMax: config.WRITE_GROUP_SIZE_MAX,
       onGroup: (size) => metrics.writeGroupSize.observe(size),
     });
-    return { config, database, db: database.db, writes, logger, accessTokens, principals, documentKeys, metrics, lifecycle: { draining: false } };
+    const sessions = createSessionResolver(database.db, config);
+    const signInThrottle = new SignInThrottle(config.SIGN_IN_FAILURES_PER_CLIENT_PER_MINUTE, config.SIGN_IN_FAILURES_PER_MINUTE);
+    return {
+      config,
+      database,
+      db: database.db,
+      writes,
+      logger,
+      accessTokens,
+      principals,
+      sessions,
+      signInThrottle,
+      documentKeys,
+      metrics,
+      lifecycle: { draining: false },
+    };
   } catch (error) {
     await database.close();
     throw error;

@@ -79,6 +79,40 @@ export const envSchema = z.object({
   MIGRATE_ON_START: booleanish.default(true),
   /** How long a principal confirmed active is trusted without asking the database again; 0 = every request. */
   PRINCIPAL_CACHE_MS: intFrom(0, 60_000).default(2_000),
+  /** Lifetime of a sign-in code (the one-time code an organiser hands over), in seconds. */
+  SIGN_IN_CODE_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(900),
+  /**
+   * Idle lifetime of a browser session, per role: each use slides its expiry forward by this much.
+   * Volunteers sign in rarely on their own phone; a shop's counter device stays signed in; staff
+   * sessions carry more power and end after a working day without use.
+   */
+  SESSION_TTL_VOLUNTEER_SECONDS: intFrom(300, 400 * 24 * 3600).default(30 * 24 * 3600),
+  SESSION_TTL_MERCHANT_SECONDS: intFrom(300, 400 * 24 * 3600).default(90 * 24 * 3600),
+  SESSION_TTL_ORGANISER_SECONDS: intFrom(300, 400 * 24 * 3600).default(12 * 3600),
+  SESSION_TTL_ADMIN_SECONDS: intFrom(300, 400 * 24 * 3600).default(12 * 3600),
+  /** Failed sign-in attempts (wrong, used or expired codes) one client address may make per minute. */
+  SIGN_IN_FAILURES_PER_CLIENT_PER_MINUTE: intFrom(1, 1_000_000).default(20),
+  /** Failed sign-in attempts the whole instance accepts per minute, whoever makes them. */
+  SIGN_IN_FAILURES_PER_MINUTE: intFrom(1, 10_000_000).default(600),
+  /**
+   * Behind a reverse proxy, the client address is the last entry of X-Forwarded-For (the one the
+   * proxy added) rather than the proxy's own address. Only set when a proxy always adds it.
+   */
+  TRUST_PROXY: booleanish.default(false),
+  /** The programme's OpenID Connect provider (its issuer URL); unset: sign-in codes only. */
+  OIDC_ISSUER: z.string().url().max(500).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+  /** The `aud` the provider's access tokens carry for this API; default: OIDC_CLIENT_ID. */
+  OIDC_AUDIENCE: z.string().min(1).max(500).optional(),
+  /** The provider's name on the sign-in page ("sign in with …"). */
+  OIDC_DISPLAY_NAME: z.string().min(1).max(100).default('single sign-on'),
+  /** Signature algorithms accepted on the provider's tokens, comma-separated. */
+  OIDC_TOKEN_ALGORITHMS: z
+    .string()
+    .default('RS256,ES256')
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
   /** Lifetime of a redemption token (the code a volunteer shows at the shop), in seconds. */
   REDEMPTION_TOKEN_TTL_SECONDS: intFrom(1, 7 * 24 * 3600).default(900),
   /** Failed redemption attempts a merchant may make per window before further attempts get 429; 0 = no limit. */
@@ -148,6 +182,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (value.ACCESS_TOKEN_PRIVATE_JWK && value.ACCESS_TOKEN_PRIVATE_JWK_FILE) {
     problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
+  }
+  const oidc = [value.OIDC_ISSUER, value.OIDC_CLIENT_ID, value.OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    problems.push('OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set together or not at all');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

@@ -3,6 +3,8 @@ import type { Database, Db } from './db/database.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import type { PrincipalResolver } from './auth/principals.js';
+import type { SessionResolver } from './auth/sessions.js';
+import type { SignInThrottle } from './auth/sign-in-throttle.js';
 import type { AccessTokens } from './tokens/access.js';
 import type { DocumentKeys } from './tokens/signing.js';
 import type { WriteGroups } from './writes/groups.js';
@@ -24,6 +26,10 @@ export interface Deps {
   accessTokens: AccessTokens;
   /** Who a verified token names, with a short cache. */
   principals: PrincipalResolver;
+  /** Which live session a cookie's secret names (sliding its expiry). */
+  sessions: SessionResolver;
+  /** Counts failed sign-ins per client address and overall, refusing guessers with 429. */
+  signInThrottle: SignInThrottle;
   /** Keys for redemption tokens and certificates (never access tokens). */
   documentKeys: DocumentKeys;
   metrics: Metrics;

@@ -6,8 +6,11 @@
 export const errorCatalogue = {
   validation_failed: { status: 400, title: 'Request validation failed' },
   unauthorized: { status: 401, title: 'Authentication required' },
+  sign_in_code_invalid: { status: 401, title: 'Sign-in code not valid' },
   forbidden: { status: 403, title: 'Not allowed' },
   token_wrong_merchant: { status: 403, title: 'Redemption token belongs to another merchant' },
+  csrf_refused: { status: 403, title: 'Request did not come from this service\'s own pages' },
+  identity_not_linked: { status: 403, title: 'Sign-in identity not linked to anyone here' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict with current state' },

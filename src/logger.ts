@@ -9,6 +9,11 @@ export type { Logger };
 export const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'headers.cookie',
+  'cookie',
+  'res.headers["set-cookie"]',
+  'secret',
+  '*.secret',
   'headers.authorization',
   'authorization',
   'token',

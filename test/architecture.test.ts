@@ -54,6 +54,7 @@ const floors: string[][] = [
     'src/reports/',
     'src/posts/',
     'src/wishes/',
+    'src/sessions/',
     'src/system/',
   ],
   ['src/pages/'],

@@ -34,4 +34,12 @@ describe('operator scripts', () => {
     const { stdout } = await script('verify');
     expect(JSON.parse(stdout)).toMatchObject({ ok: true });
   }, 40_000);
+
+  it('npm run sign-in-code prints a sign-in link on PostgreSQL and refuses a bad role', async () => {
+    const { stdout, stderr } = await script('sign-in-code', ['--role', 'admin', '--sub', 'office']);
+    expect(stdout.trim()).toMatch(/^http:\/\/localhost:3000\/app\/sign-in\?code=[2-9A-HJKMNP-Z]{8}$/);
+    expect(stderr).toContain('valid until');
+    await expect(script('sign-in-code', ['--role', 'king', '--sub', 'office'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('usage') });
+    await expect(script('sign-in-code', ['--role', 'volunteer', '--sub', '01936b2e-7c1a-7e55-9d4b-3a1f2c3d4e5f'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('volunteer not found') });
+  }, 60_000);
 });

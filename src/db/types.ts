@@ -319,6 +319,39 @@ export interface WishCountsTable {
   n: number;
 }
 
+export type PrincipalRole = 'volunteer' | 'organiser' | 'merchant' | 'admin';
+
+export interface SignInCodesTable {
+  code_hash: string;
+  role: PrincipalRole;
+  principal_id: string;
+  issued_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  role: PrincipalRole;
+  principal_id: string;
+  device_label: string;
+  method: 'code' | 'oidc';
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface IdentityLinksTable {
+  issuer: string;
+  subject: string;
+  role: PrincipalRole;
+  principal_id: string;
+  linked_by: 'registration' | 'sign_in_code';
+  created_at: Timestamp;
+}
+
 export interface DB {
   accounts: AccountsTable;
   ledger_transactions: LedgerTransactionsTable;
@@ -344,4 +377,7 @@ export interface DB {
   wishes: WishesTable;
   wish_events: WishEventsTable;
   wish_counts: WishCountsTable;
+  sign_in_codes: SignInCodesTable;
+  sessions: SessionsTable;
+  identity_links: IdentityLinksTable;
 }

@@ -8,5 +8,7 @@ export interface AppEnv {
     /** The request's logger (a pino child carrying the request id), made on first use. */
     log: () => Logger;
     actor: Actor;
+    /** The browser session the request was authenticated by (absent for bearer tokens). */
+    session?: { id: string; expiresAt: Date };
   };
 }

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { HttpBindings } from '@hono/node-server';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { PrincipalResolver } from '../auth/principals.js';
+import { sessionCookieName, type SessionResolver } from '../auth/sessions.js';
+import { setSessionCookie } from './session-cookie.js';
 import { DomainError, validationFailed } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
@@ -41,16 +44,111 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
   };
 }
 
-/** Requires a valid bearer access token naming an active principal; sets `actor`. */
-export function authenticate(principals: PrincipalResolver, tokens: AccessTokens): MiddlewareHandler<AppEnv> {
+/**
+ * Operations anyone may call without credentials: signing in, and what the sign-in page needs to
+ * know before anyone has. Everything else under /v1 requires a caller.
+ */
+export const publicOperations: readonly { method: string; path: string }[] = [
+  { method: 'POST', path: '/v1/sessions' },
+  { method: 'GET', path: '/v1/sign-in-options' },
+];
+
+export function isPublicOperation(method: string, path: string): boolean {
+  return publicOperations.some((op) => op.method === method && op.path === path);
+}
+
+export interface Authenticators {
+  principals: PrincipalResolver;
+  tokens: AccessTokens;
+  sessions: SessionResolver;
+  publicUrl: string;
+}
+
+/**
+ * Requires a caller: a bearer access token, or the browser session cookie, naming an active
+ * principal; sets `actor` (and `session` for a cookie). When both are sent the bearer token decides
+ * and the cookie is ignored. A write made with the cookie must come from this service's own pages
+ * (see requireSameOrigin); bearer requests carry no ambient credential and need no such check.
+ */
+export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (isPublicOperation(c.req.method, c.req.path)) return next();
     const header = c.req.header('authorization');
-    const match = header ? /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header) : null;
-    if (!match?.[1]) throw new DomainError('unauthorized', header ? 'malformed Authorization header' : 'missing bearer token');
-    const claims = await tokens.verify(match[1]);
-    c.set('actor', await principals.resolve(claims));
+    if (header !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
+      if (!match?.[1]) throw new DomainError('unauthorized', 'malformed Authorization header');
+      const claims = await auth.tokens.verify(match[1]);
+      c.set('actor', await auth.principals.resolve(claims));
+      return next();
+    }
+    const secret = getCookie(c, sessionCookieName);
+    if (secret === undefined) throw new DomainError('unauthorized', 'missing bearer token or session cookie');
+    const session = await auth.sessions.resolve(secret);
+    if (!session) throw new DomainError('unauthorized', 'the session has ended or expired; sign in again');
+    if (!safeMethods.has(c.req.method)) requireSameOrigin(c, auth.publicUrl);
+    c.set('actor', await auth.principals.resolve(session.claims));
+    c.set('session', { id: session.sessionId, expiresAt: session.expiresAt });
+    if (session.slid) setSessionCookie(c, auth.publicUrl, secret, session.expiresAt);
     await next();
   };
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True when the browser says the request comes from this service's own pages: its `Origin` is
+ * PUBLIC_URL's origin or the origin the request itself was sent to, or, without an Origin,
+ * `Sec-Fetch-Site: same-origin`. A request that says neither is not trusted.
+ */
+export function isSameOrigin(headers: { origin?: string | undefined; secFetchSite?: string | undefined; host?: string | undefined }, publicUrl: string): boolean {
+  const { origin, secFetchSite, host } = headers;
+  if (origin !== undefined && origin !== 'null') {
+    if (origin === new URL(publicUrl).origin) return true;
+    try {
+      return host !== undefined && new URL(origin).host === host.toLowerCase();
+    } catch {
+      return false;
+    }
+  }
+  return secFetchSite === 'same-origin';
+}
+
+/**
+ * The CSRF rule for anything acting on the session cookie (an /v1 write, or a page's own form post):
+ * refuses with 403 csrf_refused unless the request comes from our own origin (see isSameOrigin).
+ */
+export function requireSameOrigin(c: Context, publicUrl: string): void {
+  const headers = { origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), host: c.req.header('host') };
+  if (!isSameOrigin(headers, publicUrl)) {
+    throw new DomainError('csrf_refused', 'a write using the session cookie must come from this service\'s own pages (Origin or Sec-Fetch-Site)');
+  }
+}
+
+/**
+ * True when the browser tells us the request comes from another site (a foreign Origin, or
+ * Sec-Fetch-Site cross-site or same-site). Used where no cookie is needed yet (signing in), to stop
+ * another site signing a browser into someone else's account, while clients that send neither
+ * header (scripts, the counter's own app) are let through.
+ */
+export function isCrossSite(c: Context, publicUrl: string): boolean {
+  const origin = c.req.header('origin');
+  const secFetchSite = c.req.header('sec-fetch-site');
+  if (origin === undefined && (secFetchSite === undefined || secFetchSite === 'none')) return false;
+  return !isSameOrigin({ origin, secFetchSite, host: c.req.header('host') }, publicUrl);
+}
+
+/**
+ * The address a request came from, for limits per client: the socket's peer, or with `trustProxy`
+ * the last X-Forwarded-For entry (the one our own proxy added; earlier entries are the client's word).
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for');
+    const last = forwarded?.split(',').pop()?.trim();
+    if (last) return last.slice(0, 100);
+  }
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming as { socket?: { remoteAddress?: string } } | undefined;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 const utf8 = new TextDecoder();
@@ -191,8 +289,9 @@ const rateLimitCallersMax = 100_000;
 export function rateLimit(perSecond: number, burst: number): MiddlewareHandler<AppEnv> {
   const buckets = new Map<string, { tokens: number; updatedMs: number }>();
   return async (c, next) => {
-    if (perSecond > 0) {
-      const actor = c.get('actor');
+    const actor = c.get('actor') as AppEnv['Variables']['actor'] | undefined;
+    // Public operations have no caller; signing in keeps its own limits per client address.
+    if (perSecond > 0 && actor) {
       const caller = `${actor.role}:${actor.id}`;
       const now = Date.now();
       let bucket = buckets.get(caller);

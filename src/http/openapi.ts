@@ -62,7 +62,8 @@ export function publicErrorResponses(...codes: ErrorCode[]) {
   return responses;
 }
 
-export const bearerSecurity = [{ bearer: [] as string[] }];
+/** Either credential authenticates: a bearer access token, or the browser session cookie. */
+export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
