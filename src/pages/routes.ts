@@ -8,6 +8,7 @@ import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
 import { isLocalPage, resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
+import { signInPages } from './signin/routes.js';
 import { verifyPages } from './verify/routes.js';
 import { walletPages } from './wallet/routes.js';
 
@@ -32,15 +33,17 @@ export function pageRoutes(deps: Deps) {
   app.use('/app/*', async (c, next) => {
     if (c.req.path.startsWith('/app/assets/')) return next();
     const url = new URL(c.req.url);
-    const actor = await resolvePageActor(pd, c);
-    if (actor) c.set('actor', actor);
+    const resolved = await resolvePageActor(pd, c);
+    if (resolved) c.set('actor', resolved.actor);
     c.set('page', {
       lang: chooseLang(getCookie(c, prefsCookie.lang), c.req.header('accept-language')),
       large: getCookie(c, prefsCookie.text) === 'large',
-      actor,
+      actor: resolved?.actor,
       here: `${url.pathname}${url.search}`.slice(0, 500),
     });
     await next();
+    // After the page has answered, so the cookie lands on the response actually sent.
+    resolved?.slid?.();
   });
 
   // The header's language and text-size switches: plain links, so they work without scripts.
@@ -63,6 +66,7 @@ export function pageRoutes(deps: Deps) {
     return c.redirect(actor ? roleHomes[actor.role] : '/app/sign-in', 303);
   });
 
+  app.route('/app', signInPages(pd));
   app.route('/app/wallet', walletPages(pd));
   app.route('/app/verify', verifyPages(pd));
 

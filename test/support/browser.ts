@@ -84,3 +84,37 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function phoneWithToken(browser: Browser, app: TestApp, role: 'volunteer' | 'merchant' | 'organiser' | 'admin', sub: string, options: { locale?: string; camera?: boolean } = {}) {
   return newPhone(browser, { ...options, headers: { authorization: `Bearer ${await app.token(role, sub)}` } });
 }
+
+/** A port nobody is listening on now, so a test app can be told its own public address before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Settings for a page test's app: it listens where its PUBLIC_URL says, so every link it hands out works. */
+export async function pageAppEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const port = await freePort();
+  return { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...extra };
+}
+
+/**
+ * Signs a person in the way people are: an admin asks the API for a sign-in link
+ * (POST /v1/sign-in-codes), and the browser opens it. Resolves once the person's home page (or
+ * `landing`) has loaded.
+ */
+export async function signInWithLink(page: Page, app: TestApp, adminToken: string, who: { role: 'volunteer' | 'merchant' | 'organiser' | 'admin'; principalId: string }, landing?: string): Promise<void> {
+  const res = await app.request('POST', '/v1/sign-in-codes', { token: adminToken, body: who });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body.url.startsWith(`${app.baseUrl}/app/sign-in?code=`), res.body.url).toBe(true);
+  const home = landing ?? { volunteer: '/app/wallet', merchant: '/app/counter', organiser: '/app/desk', admin: '/app/office' }[who.role];
+  await page.goto(res.body.url);
+  await page.waitForURL(`${app.baseUrl}${home}`);
+}

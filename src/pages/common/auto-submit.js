@@ -3,7 +3,7 @@
 // Without scripts the form's own button does the same.
 (function () {
   'use strict';
-  var form = document.querySelector('form.auto-submit');
+  const form = document.querySelector('form.auto-submit');
   if (!form || form.dataset.submitted) return;
   form.dataset.submitted = '1';
   if (typeof form.requestSubmit === 'function') form.requestSubmit();

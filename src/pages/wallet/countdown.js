@@ -2,14 +2,14 @@
 // it expires), the page reloads to say so. Without scripts the page shows the expiry time instead.
 (function () {
   'use strict';
-  var el = document.getElementById('countdown');
+  const el = document.getElementById('countdown');
   if (!el) return;
-  var expires = Date.parse(el.getAttribute('data-expires'));
-  var template = el.getAttribute('data-template');
-  var expiredText = el.getAttribute('data-expired-text');
-  var statusUrl = el.getAttribute('data-status-url');
-  var status = el.getAttribute('data-status');
-  var checking = false;
+  const expires = Date.parse(el.getAttribute('data-expires'));
+  const template = el.getAttribute('data-template');
+  const expiredText = el.getAttribute('data-expired-text');
+  const statusUrl = el.getAttribute('data-status-url');
+  const status = el.getAttribute('data-status');
+  let checking = false;
 
   function check() {
     if (checking) return;
@@ -22,18 +22,18 @@
   }
 
   function tick() {
-    var left = Math.max(0, Math.floor((expires - Date.now()) / 1000));
+    const left = Math.max(0, Math.floor((expires - Date.now()) / 1000));
     if (left <= 0) {
       el.textContent = expiredText;
       window.clearInterval(timer);
       check();
       return;
     }
-    var seconds = String(left % 60);
+    const seconds = String(left % 60);
     el.textContent = template.replace('{m}', String(Math.floor(left / 60))).replace('{s}', seconds.length < 2 ? '0' + seconds : seconds);
   }
 
-  var timer = window.setInterval(tick, 1000);
+  const timer = window.setInterval(tick, 1000);
   window.setInterval(check, 3000);
   tick();
 })();

@@ -2,7 +2,7 @@
 // (the browser's own print menu works either way).
 (function () {
   'use strict';
-  var button = document.getElementById('print-button');
+  const button = document.getElementById('print-button');
   if (!button) return;
   button.hidden = false;
   button.addEventListener('click', function () { window.print(); });
