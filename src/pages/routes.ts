@@ -8,6 +8,7 @@ import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
 import { isLocalPage, resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
+import { counterPages } from './counter/routes.js';
 import { signInPages } from './signin/routes.js';
 import { verifyPages } from './verify/routes.js';
 import { walletPages } from './wallet/routes.js';
@@ -68,6 +69,7 @@ export function pageRoutes(deps: Deps) {
 
   app.route('/app', signInPages(pd));
   app.route('/app/wallet', walletPages(pd));
+  app.route('/app/counter', counterPages(pd));
   app.route('/app/verify', verifyPages(pd));
 
   app.all('/app/*', (c) => {

@@ -56,6 +56,7 @@ export const RedemptionSchema = z
     volunteerId: z.string().uuid(),
     packTitle: z.string(),
     merchantName: z.string(),
+    volunteerName: z.string().openapi({ description: "The volunteer's name, masked (王*英)" }),
     points: z.number().int(),
     status: RedemptionStatusSchema.openapi({ description: 'An issued claim past its expiry reads as expired even before the sweeper releases it' }),
     issuedAt: z.string().datetime(),

@@ -289,6 +289,7 @@ function toRedemption(row: RedemptionView, actor: Actor): Redemption {
     volunteerId: row.volunteer_id,
     packTitle: row.pack_title,
     merchantName: row.merchant_name,
+    volunteerName: maskName(row.volunteer_name),
     points: row.points,
     status: row.effective_status,
     issuedAt: row.issued_at.toISOString(),

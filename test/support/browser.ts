@@ -118,3 +118,51 @@ export async function signInWithLink(page: Page, app: TestApp, adminToken: strin
   await page.goto(res.body.url);
   await page.waitForURL(`${app.baseUrl}${home}`);
 }
+
+/**
+ * A video file for Chromium's fake camera showing `text` as a QR code: the same QR the wallet
+ * draws (the qrcode package, error correction M), black on white, as Y4M (4:2:0, a few frames;
+ * Chromium plays it in a loop).
+ */
+export async function qrVideo(text: string, file: string): Promise<string> {
+  const QRCode = (await import('qrcode')).default;
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const width = 640;
+  const height = 480;
+  const quiet = 4;
+  const scale = Math.floor((height - 20) / (modules.size + 2 * quiet));
+  const side = scale * (modules.size + 2 * quiet);
+  const left = Math.floor((width - side) / 2);
+  const top = Math.floor((height - side) / 2);
+  const luma = Buffer.alloc(width * height, 235);
+  for (let row = 0; row < modules.size; row += 1) {
+    for (let col = 0; col < modules.size; col += 1) {
+      if (!modules.get(row, col)) continue;
+      for (let y = 0; y < scale; y += 1) {
+        const offset = (top + (row + quiet) * scale + y) * width + left + (col + quiet) * scale;
+        luma.fill(16, offset, offset + scale);
+      }
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
+  fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: 5 }, () => frame)]));
+  return file;
+}
+
+/** Bytes a page load moved over the wire (compressed bodies plus headers), from the moment this is called. */
+export function countBytes(page: Page): { total: () => Promise<number>; byUrl: Map<string, number> } {
+  const byUrl = new Map<string, number>();
+  const pending: Promise<void>[] = [];
+  page.on('requestfinished', (request) => {
+    pending.push(request.sizes().then((sizes) => void byUrl.set(request.url(), (byUrl.get(request.url()) ?? 0) + sizes.responseBodySize + sizes.responseHeadersSize)));
+  });
+  return {
+    byUrl,
+    total: async () => {
+      await Promise.all(pending);
+      return [...byUrl.values()].reduce((a, b) => a + b, 0);
+    },
+  };
+}
