@@ -12,6 +12,7 @@
 --   0011_write_groups.sql
 --   0012_write_group_one_subtransaction.sql
 --   0013_write_group_lock_index_scans.sql
+--   0014_plans_and_counts.sql
 --   0015_sign_in.sql
 --   0016_wishes.sql
 --   0017_redemption_short_codes.sql
@@ -102,8 +103,10 @@ create table certificates (
   issued_by_role text not null,
   issued_by_id text not null,
   issued_at timestamp with time zone default now() not null,
+  content_digest text,
   constraint certificates_pkey PRIMARY KEY (number),
   constraint certificates_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES volunteers(id),
+  constraint certificates_content_digest_check CHECK ((length(content_digest) <= 100)),
   constraint certificates_service_minutes_check CHECK ((service_minutes >= 0)),
   constraint certificates_star_level_check CHECK (((star_level >= 0) AND (star_level <= 5)))
 );
@@ -276,6 +279,15 @@ create table point_rules (
   constraint point_rules_kind_check CHECK ((kind = ANY (ARRAY['per_hour'::text, 'per_unit'::text, 'fixed'::text]))),
   constraint point_rules_points_check CHECK (((points >= 1) AND (points <= 1000))),
   constraint point_rules_version_check CHECK ((version >= 1))
+);
+
+create table redemption_counts (
+  event text not null,
+  shard smallint not null,
+  n bigint default 0 not null,
+  constraint redemption_counts_pkey PRIMARY KEY (event, shard),
+  constraint redemption_counts_event_check CHECK ((event = ANY (ARRAY['claimed'::text, 'redeemed'::text, 'cancelled'::text, 'expired'::text]))),
+  constraint redemption_counts_shard_check CHECK (((shard >= 0) AND (shard <= 15)))
 );
 
 create table redemptions (
@@ -640,9 +652,28 @@ AS $function$
   end
   $function$;
 
+CREATE OR REPLACE FUNCTION public.active_principals(p_role text, p_ids uuid[])
+ RETURNS TABLE(id uuid, org_unit_id uuid, path text)
+ LANGUAGE plpgsql
+ STABLE
+ SET enable_seqscan TO 'off'
+AS $function$
+  begin
+    if p_role = 'organiser' then
+      return query select o.id, o.org_unit_id, u.path from organisers o join org_units u on u.id = o.org_unit_id
+                    where o.id = any(p_ids) and o.status = 'active';
+    elsif p_role = 'volunteer' then
+      return query select v.id, v.org_unit_id, null::text from volunteers v where v.id = any(p_ids) and v.status = 'active';
+    elsif p_role = 'merchant' then
+      return query select m.id, null::uuid, null::text from merchants m where m.id = any(p_ids) and m.status = 'active';
+    end if;
+  end
+  $function$;
+
 CREATE OR REPLACE FUNCTION public.idempotency_begin(p_caller text, p_key text, p_hash text)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_row idempotency_keys;
@@ -664,6 +695,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.idempotency_finish(p_caller text, p_key text, p_hash text, p_status integer, p_response jsonb)
  RETURNS void
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   begin
     insert into idempotency_keys (caller, key, request_hash, response_status, response)
@@ -689,6 +721,7 @@ AS $function$ select md5(tag)::uuid $function$;
 CREATE OR REPLACE FUNCTION public.ledger_apply(p jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_idem jsonb := p->'idempotency';
@@ -800,6 +833,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.ledger_apply_batch(p jsonb)
  RETURNS integer
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_count integer := 0;
@@ -817,6 +851,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.ledger_check_balanced()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_sum bigint;
@@ -833,6 +868,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.ledger_guard(p_guard jsonb)
  RETURNS void
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_status text;
@@ -867,6 +903,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.ledger_postings_stamp()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   begin
     perform 1 from ledger_transactions where id = new.transaction_id and created_at = now();
@@ -929,6 +966,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.redemption_claim(p jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_idem jsonb := p->'idempotency';
@@ -1014,9 +1052,23 @@ AS $function$
   end
   $function$;
 
+CREATE OR REPLACE FUNCTION public.redemption_counts_written()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
+AS $function$
+  begin
+    update redemption_counts set n = n + 1
+     where event = case when tg_op = 'INSERT' then 'claimed' else new.status end
+       and shard = pg_backend_pid() & 15;
+    return null;
+  end
+  $function$;
+
 CREATE OR REPLACE FUNCTION public.redemption_redeem(p jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     r redemptions;
@@ -1131,6 +1183,23 @@ AS $function$
     delete from sessions where role = tg_argv[0] and principal_id = new.id::text;
     delete from sign_in_codes where role = tg_argv[0] and principal_id = new.id::text and used_at is null;
     return null;
+  end
+  $function$;
+
+CREATE OR REPLACE FUNCTION public.volunteer_ledgers(p_ids uuid[])
+ RETURNS TABLE(id uuid, path text, balance bigint, earned bigint, held bigint, service_minutes bigint)
+ LANGUAGE plpgsql
+ STABLE
+ SET enable_seqscan TO 'off'
+AS $function$
+  begin
+    return query
+      select v.id, u.path, a.balance, a.earned, h.balance, v.service_minutes
+        from volunteers v
+        join org_units u on u.id = v.org_unit_id
+        join accounts a on a.id = v.id
+        join accounts h on h.id = ledger_account_id('held:' || v.id)
+       where v.id = any(p_ids);
   end
   $function$;
 
@@ -1319,6 +1388,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.write_group(p jsonb, p_each_alone boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_item jsonb;
@@ -1360,6 +1430,7 @@ AS $function$
 CREATE OR REPLACE FUNCTION public.write_group_item(p_item jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET enable_seqscan TO 'off'
 AS $function$
   declare
     v_result jsonb;
@@ -1447,6 +1518,10 @@ CREATE TRIGGER organisers_end_sign_in AFTER UPDATE OF status ON public.organiser
 CREATE TRIGGER packs_permanent BEFORE DELETE OR UPDATE OF id, merchant_id, points, stock_initial, created_at, status ON public.packs FOR EACH ROW EXECUTE FUNCTION packs_guard();
 CREATE TRIGGER point_rules_append_only BEFORE DELETE OR UPDATE ON public.point_rules FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 alter table point_rules enable always trigger point_rules_append_only;
+CREATE TRIGGER redemption_counts_on_insert AFTER INSERT ON public.redemptions FOR EACH ROW EXECUTE FUNCTION redemption_counts_written();
+alter table redemptions enable always trigger redemption_counts_on_insert;
+CREATE TRIGGER redemption_counts_on_resolve AFTER UPDATE OF status ON public.redemptions FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION redemption_counts_written();
+alter table redemptions enable always trigger redemption_counts_on_resolve;
 CREATE TRIGGER redemptions_no_truncate BEFORE TRUNCATE ON public.redemptions FOR EACH STATEMENT EXECUTE FUNCTION redemptions_guard();
 alter table redemptions enable always trigger redemptions_no_truncate;
 CREATE TRIGGER redemptions_write_once BEFORE DELETE OR UPDATE ON public.redemptions FOR EACH ROW EXECUTE FUNCTION redemptions_guard();

@@ -2,6 +2,8 @@
  * Every benchmark in one go (npm run bench): runs, one after another and each as its own process
  * (`node --import tsx`), so one's memory and connections never colour the next:
  *   scripts/bench.ts             ledger: pgbench baseline, awards/s, balance reads/s, statement paging;
+ *   scripts/bench.ts --analyze-empty  the same after ANALYZE of the empty database (ledger-analyze-empty),
+ *                                then compared with the normal run: it should stay within 15% of it;
  *   scripts/bench-records.ts     a 1,000-row bulk entry of service records;
  *   scripts/bench-redemptions.ts claim-then-redeem pairs against awards;
  *   scripts/bench-export.ts      streamed CSV export of a million postings, and the memory it takes.
@@ -10,7 +12,7 @@
  * A benchmark that fails is reported as failed and the others still run; the exit code is then 1.
  *
  * Environment: BENCH_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_OUT
- * (default bench-results), BENCH_ONLY (comma-separated subset: ledger,records,redemptions,export),
+ * (default bench-results), BENCH_ONLY (comma-separated subset: ledger,ledger-analyze-empty,records,redemptions,export),
  * BENCH_QUICK=1 (a short trial run of everything, a few minutes, written to BENCH_OUT/quick unless
  * BENCH_OUT is set; its figures are not comparable with a full run). Rate limiting is turned off
  * (RATE_LIMIT_PER_SECOND=0) for every service a benchmark starts.
@@ -40,13 +42,15 @@ const quickSettings: Record<string, string> = {
 };
 
 interface Bench {
-  name: 'ledger' | 'records' | 'redemptions' | 'export';
+  name: 'ledger' | 'ledger-analyze-empty' | 'records' | 'redemptions' | 'export';
   script: string;
+  args?: string[];
   output: string;
 }
 
 const benches: Bench[] = [
   { name: 'ledger', script: 'scripts/bench.ts', output: 'ledger.json' },
+  { name: 'ledger-analyze-empty', script: 'scripts/bench.ts', args: ['--analyze-empty'], output: 'ledger-analyze-empty.json' },
   { name: 'records', script: 'scripts/bench-records.ts', output: 'records.json' },
   { name: 'redemptions', script: 'scripts/bench-redemptions.ts', output: 'redemptions.json' },
   { name: 'export', script: 'scripts/bench-export.ts', output: 'export.json' },
@@ -64,9 +68,9 @@ async function runOne(bench: Bench, env: NodeJS.ProcessEnv): Promise<Run> {
   const started = performance.now();
   const file = path.join(outDir, bench.output);
   await fs.rm(file, { force: true });
-  process.stderr.write(`\n=== ${bench.name}: node --import tsx ${bench.script}\n`);
+  process.stderr.write(`\n=== ${bench.name}: node --import tsx ${[bench.script, ...(bench.args ?? [])].join(' ')}\n`);
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bench.script], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', bench.script, ...(bench.args ?? [])], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
@@ -128,12 +132,13 @@ function rowsFor(run: Run): Row[] {
   const failed = run.exitCode !== 0 ? ` (exit ${String(run.exitCode)})` : '';
   if (!r) return [{ benchmark: run.name, measure: `failed${failed}, no result written`, value: '—', baseline: '—', ratio: '—', target: '—', met: false, latency: '—', memory: '—' }];
   switch (run.name) {
-    case 'ledger': {
+    case 'ledger':
+    case 'ledger-analyze-empty': {
       const tpcb = r.pgbench?.tpcbTps;
       const sel = r.pgbench?.selectOnlyTps;
       return [
         {
-          benchmark: 'ledger',
+          benchmark: run.name,
           measure: `awards/s (POST /v1/awards, 50 connections)${failed}`,
           value: n(r.awards?.rps),
           baseline: `pgbench TPC-B ${n(tpcb)} tps`,
@@ -144,7 +149,7 @@ function rowsFor(run: Run): Row[] {
           memory: `RSS ${n(r.memory?.rssBeforeAwardsMiB)} → ${n(r.memory?.rssAfterAwardsMiB)} MiB`,
         },
         {
-          benchmark: 'ledger',
+          benchmark: run.name,
           measure: 'balance reads/s (GET …/balance, 50 connections)',
           value: n(r.balanceReads?.rps),
           baseline: `pgbench select-only ${n(sel)} tps`,
@@ -155,7 +160,7 @@ function rowsFor(run: Run): Row[] {
           memory: '—',
         },
         {
-          benchmark: 'ledger',
+          benchmark: run.name,
           measure: `statement page, ${n(r.statement?.postings ?? 100_000)} vs 100 postings`,
           value: `${n(r.statement?.medianMsAt100k, 2)} vs ${n(r.statement?.medianMsAt100, 2)} ms`,
           baseline: 'the 100-posting page',
@@ -214,6 +219,34 @@ function rowsFor(run: Run): Row[] {
   }
 }
 
+/**
+ * The run after ANALYZE of the empty database against the normal run: plans that do not depend on
+ * statistics keep its ratios (each to its own run's pgbench baseline) within 15% of the normal run's.
+ */
+function analyzeEmptyRows(runs: Run[]): Row[] {
+  const normal = runs.find((r) => r.name === 'ledger')?.result;
+  const empty = runs.find((r) => r.name === 'ledger-analyze-empty')?.result;
+  if (!normal || !empty) return [];
+  const compare = (measure: string, a: unknown, b: unknown): Row => {
+    const ratio = typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : undefined;
+    return {
+      benchmark: 'ledger-analyze-empty',
+      measure,
+      value: `${n(a, 2)}× vs ${n(b, 2)}×`,
+      baseline: 'the normal run’s ratio',
+      ratio: `${n(ratio, 2)}×`,
+      target: '≥ 0.85×',
+      met: ratio === undefined ? null : ratio >= 0.85,
+      latency: '—',
+      memory: '—',
+    };
+  };
+  return [
+    compare('awards: ratio to TPC-B, analyzed empty vs normal', empty.awards?.ratioToTpcb, normal.awards?.ratioToTpcb),
+    compare('balance reads: ratio to select-only, analyzed empty vs normal', empty.balanceReads?.ratioToSelectOnly, normal.balanceReads?.ratioToSelectOnly),
+  ];
+}
+
 async function main(): Promise<void> {
   const date = new Date().toISOString();
   await fs.mkdir(outDir, { recursive: true });
@@ -231,7 +264,7 @@ async function main(): Promise<void> {
   for (const bench of selected) runs.push(await runOne(bench, env));
 
   const host = await machine();
-  const rows = runs.flatMap(rowsFor);
+  const rows = [...runs.flatMap(rowsFor), ...analyzeEmptyRows(runs)];
   const summary = { date, quick, machine: host, runs, rows };
   await fs.writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -70,7 +70,7 @@ async function seed(config: Config, options: { volunteers: number; activities: n
     // The organiser of the community whose activity is running now, with check-ins to approve.
     const organiser = summary.organisers.find((o) => o.unit === summary.featuredVolunteer.community) ?? summary.organisers[0]!;
     const shop = summary.merchants[0]!;
-    const mint = (role: 'admin' | 'organiser' | 'volunteer' | 'merchant', sub: string) => deps.accessTokens.mint({ role, sub }, tokenTtlSeconds);
+    const mint = (role: 'admin' | 'organiser' | 'volunteer' | 'merchant', sub: string) => deps.accessTokens.mint({ role, sub }, Math.min(tokenTtlSeconds, deps.config.ACCESS_TOKEN_LIFETIME_MAX_SECONDS));
     const tokens = {
       admin: await mint('admin', 'demo-office'),
       organiser: await mint('organiser', organiser.id),

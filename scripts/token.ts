@@ -13,8 +13,9 @@ async function run(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' } } });
   if (!values.role || !values.sub || !(roles as readonly string[]).includes(values.role)) throw new Error(usage);
   const ttl = values.ttl ? Number(values.ttl) : undefined;
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 30 * 24 * 3600)) throw new Error('--ttl must be a whole number of seconds up to 30 days');
   const config = loadConfig();
+  const max = config.ACCESS_TOKEN_LIFETIME_MAX_SECONDS;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > max)) throw new Error(`--ttl must be a whole number of seconds up to ${max} (ACCESS_TOKEN_LIFETIME_MAX_SECONDS)`);
   const tokens = createAccessTokens(config, await loadAccessKeyRing(config));
   process.stdout.write(`${await tokens.mint({ role: values.role as Role, sub: values.sub }, ttl)}\n`);
 }

@@ -3,7 +3,8 @@ import { except } from 'hono/combine';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
-import { authenticate, rateLimit, readJsonBody, requestContext } from './http/middleware.js';
+import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
+import { declareBodyRefusals, declareCredentialRefusals } from './http/openapi.js';
 import { handleError, problemResponse } from './http/problem.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
@@ -15,6 +16,7 @@ import { pointRoutes } from './points/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { recordRoutes } from './records/routes.js';
 import { redemptionRoutes } from './redemptions/routes.js';
+import { oidcRoutes } from './sessions/oidc-routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { settlementRoutes } from './settlements/routes.js';
 import { reportRoutes } from './reports/routes.js';
@@ -35,9 +37,14 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  // The pages (/app/) take HTML forms, read by their own routes; everything else takes JSON.
-  app.use('*', except((c) => isPagePath(c.req.path), readJsonBody(deps.config.BODY_LIMIT_BYTES)));
-  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, publicUrl: deps.config.PUBLIC_URL }));
+  // The pages (/app/) set their own, stricter headers and take HTML forms, read by their own
+  // routes; everything else gets these headers and takes JSON.
+  const pages = (c: { req: { path: string } }) => isPagePath(c.req.path);
+  app.use('*', except(pages, securityHeaders({ https: deps.config.PUBLIC_URL.startsWith('https:') })));
+  // Which method and path some route answers, known once every route is registered below.
+  let allowedMethods: (path: string) => string[] = () => [];
+  app.use('*', except(pages, readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) })));
+  app.use('/v1/*', authenticate({ principals: deps.principals, tokens: deps.accessTokens, sessions: deps.sessions, oidc: deps.oidc, publicUrl: deps.config.PUBLIC_URL }));
   app.use('/v1/*', rateLimit(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST));
 
   app.route('/', systemRoutes(deps));
@@ -57,6 +64,7 @@ export function buildApp(deps: Deps) {
   app.route('/', postRoutes(deps));
   app.route('/', wishRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', oidcRoutes(deps));
   app.route('/', pageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
@@ -76,9 +84,11 @@ export function buildApp(deps: Deps) {
     servers: [{ url: '/' }],
   });
   nameOperations((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  declareBodyRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
+  declareCredentialRefusals((document.paths ?? {}) as unknown as Record<string, Record<string, unknown>>);
   app.get('/openapi.json', (c) => c.json(document));
 
-  const allowedMethods = routeMethodTable(app.routes);
+  allowedMethods = routeMethodTable(app.routes);
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
     if (allowed.length > 0 && !allowed.includes(c.req.method)) {

@@ -4,6 +4,7 @@ import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
+import { createOidc } from './auth/oidc.js';
 import { createPrincipalResolver } from './auth/principals.js';
 import { createSessionResolver } from './auth/sessions.js';
 import { SignInThrottle } from './auth/sign-in-throttle.js';
@@ -50,6 +51,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
       principals,
       sessions,
       signInThrottle,
+      oidc: createOidc(config, database.db),
       documentKeys,
       metrics,
       lifecycle: { draining: false },

@@ -67,6 +67,11 @@ export const envSchema = z.object({
   TOKEN_ISSUER: z.string().min(1).default('jifen'),
   TOKEN_AUDIENCE: z.string().min(1).default('jifen-api'),
   ACCESS_TOKEN_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(3600),
+  /**
+   * Longest lifetime (exp − iat) of an access token this service accepts, however it was signed: a
+   * leaked token with exp in year 9999 is refused. Must be at least ACCESS_TOKEN_TTL_SECONDS.
+   */
+  ACCESS_TOKEN_LIFETIME_MAX_SECONDS: intFrom(60, 30 * 24 * 3600).default(24 * 3600),
   CLOCK_TOLERANCE_SECONDS: intFrom(0, 300).default(30),
   /** Public verification keys for access tokens, as a JWKS document (JSON). Several keys allow rotation. */
   ACCESS_TOKEN_JWKS: z.string().min(1).optional(),
@@ -107,6 +112,11 @@ export const envSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).max(500).optional(),
   /** The provider's name on the sign-in page ("sign in with …"). */
   OIDC_DISPLAY_NAME: z.string().min(1).max(100).default('single sign-on'),
+  /**
+   * The provider's keys are fetched again when a token names a key not seen before (the provider
+   * rotated its keys), but at most this often, so forged `kid`s cannot make us hammer the provider.
+   */
+  OIDC_JWKS_REFRESH_MIN_SECONDS: intFrom(0, 3600).default(30),
   /** Signature algorithms accepted on the provider's tokens, comma-separated. */
   OIDC_TOKEN_ALGORITHMS: z
     .string()
@@ -184,8 +194,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('ACCESS_TOKEN_PRIVATE_JWK_FILE: set either ACCESS_TOKEN_PRIVATE_JWK or ACCESS_TOKEN_PRIVATE_JWK_FILE, not both');
   }
   const oidc = [value.OIDC_ISSUER, value.OIDC_CLIENT_ID, value.OIDC_CLIENT_SECRET];
+  if (value.OIDC_ISSUER && new URL(value.OIDC_ISSUER).protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(value.OIDC_ISSUER).hostname)) {
+    problems.push('OIDC_ISSUER: must be an https URL (plain http only for a provider on this host)');
+  }
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     problems.push('OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set together or not at all');
+  }
+  if (value.ACCESS_TOKEN_TTL_SECONDS > value.ACCESS_TOKEN_LIFETIME_MAX_SECONDS) {
+    problems.push(
+      `ACCESS_TOKEN_TTL_SECONDS: ${value.ACCESS_TOKEN_TTL_SECONDS} is longer than ACCESS_TOKEN_LIFETIME_MAX_SECONDS (${value.ACCESS_TOKEN_LIFETIME_MAX_SECONDS}); the service would refuse the tokens it mints`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

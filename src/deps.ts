@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/database.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
+import type { Oidc } from './auth/oidc.js';
 import type { PrincipalResolver } from './auth/principals.js';
 import type { SessionResolver } from './auth/sessions.js';
 import type { SignInThrottle } from './auth/sign-in-throttle.js';
@@ -30,6 +31,8 @@ export interface Deps {
   sessions: SessionResolver;
   /** Counts failed sign-ins per client address and overall, refusing guessers with 429. */
   signInThrottle: SignInThrottle;
+  /** The programme's OpenID Connect provider, when one is configured. */
+  oidc: Oidc | undefined;
   /** Keys for redemption tokens and certificates (never access tokens). */
   documentKeys: DocumentKeys;
   metrics: Metrics;

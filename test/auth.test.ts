@@ -52,6 +52,7 @@ describe('bearer tokens', () => {
       .setSubject('ops')
       .setIssuer(app.deps.config.TOKEN_ISSUER)
       .setAudience(app.deps.config.TOKEN_AUDIENCE)
+      .setIssuedAt(now() - 600)
       .setExpirationTime(now() - 5)
       .sign(key.key);
     expect((await app.request('GET', '/v1/org-units', { token })).status).toBe(200);
@@ -172,6 +173,7 @@ describe('bearer tokens', () => {
           .setSubject('ops')
           .setIssuer(rotated.deps.config.TOKEN_ISSUER)
           .setAudience(rotated.deps.config.TOKEN_AUDIENCE)
+          .setIssuedAt()
           .setExpirationTime('1h')
           .sign(key);
       expect((await rotated.request('GET', '/v1/org-units', { token: await sign(oldKey.privateKey, 'old') })).status).toBe(200);

@@ -173,6 +173,7 @@ beforeAll(async () => {
     .setSubject('ops')
     .setIssuer(app.deps.config.TOKEN_ISSUER)
     .setAudience(app.deps.config.TOKEN_AUDIENCE)
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
     .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
     .sign(signing.key);
 });

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from './support/app.js';
 import type { Factory } from './support/factories.js';
@@ -146,8 +147,11 @@ describe('service history and certificates', () => {
         { typeCode: haircut.code, typeName: `type ${haircut.code}`, minutes: 45, hours: 0.75 },
       ]),
     );
+    // Asking again is not issuing again: with the hours unchanged, the same certificate.
     const second = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: f.adminToken });
-    expect(second.body.certificateNumber).not.toBe(res.body.certificateNumber);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ certificateNumber: res.body.certificateNumber, issuedAt: res.body.issuedAt });
+    expect((await verify(second.body.certificate)).payload).toEqual(payload);
 
     // Every character, replaced by one that changes the decoded bytes (the top bit of its six).
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -162,6 +166,44 @@ describe('service history and certificates', () => {
     expect(refused).toBe(jws.length);
     // It is its own kind of document: checked as an access token (another typ and audience) it fails.
     await expect(jwtVerify(jws, keySet, { typ: 'JWT', audience: 'jifen-api' })).rejects.toThrow();
+  });
+
+  it('registers a new certificate only when its content changes, however often it is asked for', async () => {
+    const unit = await f.orgUnit();
+    const v = await f.volunteer(unit.id);
+    const type = await f.activityType({ kind: 'per_hour', points: 1 });
+    const first = await f.activity(unit.id, type.code, { startsAt: at(-5 * hour), endsAt: at(-2 * hour) });
+    await record(first.id, [{ volunteerId: v.id, minutes: 60 }]);
+    const registered = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from certificates where volunteer_id = ${v.id}`.execute(app.deps.db)).rows[0]!.n);
+    const token = await app.token('volunteer', v.id);
+    const asked = await Promise.all(Array.from({ length: 5 }, () => app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token })));
+    expect(new Set(asked.map((r) => r.body.certificateNumber)).size).toBe(1);
+    expect(await registered()).toBe(1);
+    const later = await f.activity(unit.id, type.code, { startsAt: at(-5 * hour), endsAt: at(-2 * hour) });
+    await record(later.id, [{ volunteerId: v.id, minutes: 30 }]);
+    const renewed = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: f.adminToken });
+    expect(renewed.body.certificateNumber).not.toBe(asked[0]!.body.certificateNumber);
+    expect(JSON.parse(Buffer.from(renewed.body.certificate.split('.')[1], 'base64url').toString())).toMatchObject({ totalMinutes: 90, totalHours: 1.5 });
+    expect((await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token })).body.certificateNumber).toBe(renewed.body.certificateNumber);
+    expect(await registered()).toBe(2);
+  });
+
+  it('round hours one way everywhere: 1,090 minutes are 18.16 hours on the certificate and in every report', async () => {
+    const { district, streetA } = await f.tree();
+    const v = await f.volunteer(streetA.id);
+    const type = await f.activityType({ kind: 'per_hour', points: 1 });
+    const activity = await f.activity(streetA.id, type.code, { startsAt: at(-20 * hour), endsAt: at(-hour) });
+    await record(activity.id, [{ volunteerId: v.id, minutes: 1090 }]);
+    const cert = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: f.adminToken });
+    const payload = JSON.parse(Buffer.from(cert.body.certificate.split('.')[1], 'base64url').toString());
+    expect(payload).toMatchObject({ totalMinutes: 1090, totalHours: 18.16, hoursByType: [{ typeCode: type.code, minutes: 1090, hours: 18.16 }] });
+    const board = await app.request('GET', `/v1/reports/leaderboard?orgUnitId=${streetA.id}&period=year&by=hours`, { token: f.adminToken });
+    expect(board.status).toBe(200);
+    expect(board.body.items.find((e: any) => e.volunteerId === v.id)).toMatchObject({ minutes: 1090, hours: 18.16 });
+    const summary = await app.request('GET', `/v1/reports/summary?orgUnitId=${district.id}&period=year`, { token: f.adminToken });
+    expect(summary.status).toBe(200);
+    expect(summary.body.hoursByType.find((t: any) => t.typeCode === type.code)).toMatchObject({ minutes: 1090, hours: 18.16 });
   });
 
   it('is refused to other volunteers and merchants', async () => {

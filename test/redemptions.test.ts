@@ -220,13 +220,17 @@ describe('cancel', () => {
     expect(await ledgerKinds(app, claimed.body.id)).toEqual(['reserve', 'release']);
     const used = await redeem(s.merchantToken, claimed.body.token);
     expect(used.status).toBe(409);
-    expect(used.body.code).toBe('token_already_used');
+    // RFC 9457's members are never overwritten: the claim's state has a member of its own.
+    expect(used.body).toMatchObject({ code: 'token_already_used', status: 409, redemptionStatus: 'cancelled' });
+    const qr = await app.request('GET', `/v1/redemptions/${claimed.body.id}/qr.svg`, { token: s.volunteerToken });
+    expect(qr.status).toBe(409);
+    expect(qr.body).toMatchObject({ code: 'token_already_used', status: 409, redemptionStatus: 'cancelled' });
 
     const second = await claim(s.volunteerToken, s.pack.id);
     await redeem(s.merchantToken, second.body.token);
     const late = await app.request('POST', `/v1/redemptions/${second.body.id}/cancel`, { token: f.adminToken });
     expect(late.status).toBe(409);
-    expect(late.body.code).toBe('token_already_used');
+    expect(late.body).toMatchObject({ code: 'token_already_used', status: 409, redemptionStatus: 'redeemed' });
   });
 
   it('is for the owner and admins: another volunteer sees 404, a merchant 403', async () => {
@@ -278,7 +282,7 @@ describe('expiry', () => {
     const s = await expiredClaim();
     const res = await app.request('POST', `/v1/redemptions/${s.claimed.id}/cancel`, { token: s.volunteerToken });
     expect(res.status).toBe(410);
-    expect(res.body.code).toBe('token_expired');
+    expect(res.body).toMatchObject({ code: 'token_expired', status: 410, redemptionStatus: 'expired' });
     expect(await balances(s.volunteer.id)).toEqual({ balance: 100, held: 0 });
     expect((await app.request('GET', `/v1/redemptions/${s.claimed.id}`, { token: f.adminToken })).body.status).toBe('expired');
   });

@@ -337,6 +337,20 @@ describe('ending other people\'s sessions', () => {
   });
 });
 
+describe('without an identity provider', () => {
+  it('the options say codes only, and the provider routes answer 404', async () => {
+    const options = await app.request('GET', '/v1/sign-in-options');
+    expect(options.body).toEqual({ codes: true, oidc: null });
+    for (const path of ['/auth/oidc/start', '/auth/oidc/callback?code=a&state=b']) {
+      const res = await app.request('GET', path);
+      expect(res.status, path).toBe(404);
+    }
+    const registered = await app.request('POST', '/v1/volunteers', { token: f.adminToken, body: { name: 'no provider', orgUnitId: unit.id, externalSubject: 'x' } });
+    expect(registered.status).toBe(400);
+    expect(registered.body.errors[0].path).toBe('externalSubject');
+  });
+});
+
 describe('settings', () => {
   it('over https the cookie is Secure and PUBLIC_URL\'s origin passes the CSRF rule', async () => {
     const secure = await startTestApp({ PUBLIC_URL: 'https://jifen.example.org' });

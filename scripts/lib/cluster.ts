@@ -21,8 +21,12 @@ export interface Cluster {
   /** URL of a database in this cluster (default the maintenance database `postgres`). */
   url(database?: string): string;
   createDatabase(name: string): Promise<string>;
-  /** `pg_ctl stop -m immediate`: every backend dies at once, no checkpoint (crash recovery on next start). */
-  stopImmediate(): Promise<void>;
+  /**
+   * `pg_ctl stop -m immediate`: every backend dies at once, no checkpoint (crash recovery on next
+   * start); `-m fast`: clients are told the server is shutting down (57P01), their transactions
+   * roll back, and it checkpoints before it exits, as `pg_ctlcluster stop -m fast` does.
+   */
+  stop(mode: 'immediate' | 'fast'): Promise<void>;
   start(): Promise<void>;
   /** Stops the cluster (if running) and deletes its directory. Safe to call twice. */
   destroy(): Promise<void>;
@@ -108,8 +112,8 @@ export async function createCluster(): Promise<Cluster> {
       await pgProgram(bin, 'pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '90', 'start']);
       running = true;
     },
-    async stopImmediate() {
-      await pgProgram(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    async stop(mode) {
+      await pgProgram(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
       running = false;
     },
     async destroy() {

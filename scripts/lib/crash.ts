@@ -3,9 +3,11 @@
  *   (a) kill -9 the service in the middle of award load, restart it, and check that every
  *       acknowledged award is in the ledger, that clients retrying with their Idempotency-Keys get
  *       their original results, and that the ledger verifies;
- *   (b) stop PostgreSQL hard (pg_ctl stop -m immediate) under load: while it is down the service
- *       answers 503 with Retry-After (no hang, no 500) and /readyz says 503; once PostgreSQL is back
- *       the service recovers by itself within 5 seconds and nothing acknowledged is lost;
+ *   (b) stop PostgreSQL under load, hard (pg_ctl stop -m immediate) or as an operator would
+ *       (-m fast, like pg_ctlcluster stop -m fast): while it is down the service answers 503 with
+ *       Retry-After (no hang, no 500) and /readyz says 503; once PostgreSQL is back the service
+ *       recovers by itself within 5 seconds, awards go through within a second of /readyz saying 200,
+ *       and nothing acknowledged is lost;
  *   (c) several service processes on one database run the bank test and keep every invariant.
  * Used by scripts/crash-test.ts (npm run crash-test) and, in a short form, by test/crash.test.ts.
  * The rig (cluster, database, service) is in crash/rig.ts; the award load of (a) and (b) and the
@@ -77,18 +79,23 @@ export interface OutageReport {
   slowestAnswerDuringOutageMs: number;
   readyzDuringOutage: Record<string, number>;
   slowestReadyzDuringOutageMs: number;
+  /** How PostgreSQL was stopped. */
+  mode: 'immediate' | 'fast';
   /** From PostgreSQL accepting connections again to /readyz 200 and a fresh award acknowledged. */
   recoveryMs: number;
+  /** From the first /readyz 200 after the restart to the first fresh award acknowledged. */
+  readyToAwardMs: number;
   answersAfterRecovery: Record<string, number>;
   anomalies: string[];
   check: AwardCheck;
 }
 
-/** (b) pg_ctl stop -m immediate under award load; probe the service while the database is down; start it again. */
+/** (b) pg_ctl stop (-m immediate by default, or fast) under award load; probe the service while the database is down; start it again. */
 export async function databaseOutage(
   rig: Rig,
-  opts: { clients?: number; secondsBeforeStop?: number; outageSeconds?: number; secondsAfterRecovery?: number; replaySample?: number } = {},
+  opts: { mode?: 'immediate' | 'fast'; clients?: number; secondsBeforeStop?: number; outageSeconds?: number; secondsAfterRecovery?: number; replaySample?: number } = {},
 ): Promise<OutageReport> {
+  const mode = opts.mode ?? 'immediate';
   await ensureService(rig);
   const clients = opts.clients ?? 16;
   const base = rig.service.baseUrl;
@@ -98,9 +105,9 @@ export async function databaseOutage(
   await sleep((opts.secondsBeforeStop ?? 3) * 1000);
   const anomalies: string[] = [];
 
-  await rig.cluster.stopImmediate();
+  await rig.cluster.stop(mode);
   const downAt = Date.now();
-  rig.log('outage: PostgreSQL stopped (immediate)');
+  rig.log(`outage: PostgreSQL stopped (${mode})`);
   const readyz: Answer[] = [];
   while (Date.now() - downAt < (opts.outageSeconds ?? 6) * 1000) {
     const r = await call(base, 'GET', '/readyz', { timeoutMs: 15_000 });
@@ -114,20 +121,24 @@ export async function databaseOutage(
   rig.log(`outage: PostgreSQL started again after ${upAt - downAt} ms`);
   // The service must notice by itself: poll readiness, then a fresh award must go through.
   let recoveryMs = -1;
+  let readyAt: number | undefined;
+  let readyToAwardMs = -1;
   const probeKey = randomUUID();
   while (Date.now() - upAt < 30_000) {
     const r = await call(base, 'GET', '/readyz', { timeoutMs: 10_000 });
     if (r.status === 200) {
+      readyAt ??= Date.now();
       const a = await call(base, 'POST', '/v1/awards', { token: rig.adminToken, body: { volunteerId: volunteerIds[0], points: 1, reason: 'recovery probe' }, headers: { 'idempotency-key': probeKey }, timeoutMs: 10_000 });
       if (a.status === 201) {
         recoveryMs = Date.now() - upAt;
+        readyToAwardMs = Date.now() - readyAt;
         break;
       }
     }
     await sleep(100);
   }
   if (recoveryMs < 0) anomalies.push('the service did not recover within 30 s of PostgreSQL coming back');
-  rig.log(`outage: service recovered ${recoveryMs} ms after PostgreSQL came back`);
+  rig.log(`outage: service recovered ${recoveryMs} ms after PostgreSQL came back, ${readyToAwardMs} ms after /readyz first said 200`);
   await sleep((opts.secondsAfterRecovery ?? 2) * 1000);
   await load.stop();
   // The probe award belongs to the ledger too: count it as acknowledged so balances add up.
@@ -154,15 +165,23 @@ export async function databaseOutage(
   const readyDuring = readyz.filter((r) => r.sentAt > downAt + settleMs && r.sentAt < restartAt);
   for (const r of readyDuring) if (r.status !== 503 || r.ms > hangMs) anomalies.push(`/readyz during the outage: ${r.status} in ${Math.round(r.ms)} ms`);
   if (recoveryMs > 5000) anomalies.push(`recovery took ${recoveryMs} ms (limit 5000)`);
+  if (readyToAwardMs > 1000) anomalies.push(`the first award went through ${readyToAwardMs} ms after /readyz said 200 (limit 1000)`);
+  // Awards waiting for a connection when PostgreSQL came back are served as soon as one works, not
+  // after the whole acquire timeout.
+  for (const a of load.answers.filter((x) => x.sentAt < upAt && x.at > upAt)) {
+    if (a.at - upAt > 1500) anomalies.push(`an award sent ${upAt - a.sentAt} ms before PostgreSQL was back was answered ${a.at - upAt} ms after it (${a.status} ${a.code})`);
+  }
   if (!rig.service.alive()) anomalies.unshift(`the service process died during the outage:\n${rig.service.output().slice(-3000)}`);
   return {
     clients,
+    mode,
     outageMs: restartAt - downAt,
     answersDuringOutage: tally(during),
     slowestAnswerDuringOutageMs: Math.round(Math.max(0, ...during.map((a) => a.ms))),
     readyzDuringOutage: tally(readyDuring),
     slowestReadyzDuringOutageMs: Math.round(Math.max(0, ...readyDuring.map((a) => a.ms))),
     recoveryMs,
+    readyToAwardMs,
     answersAfterRecovery: tally(load.answers.filter((a) => a.at >= upAt)),
     anomalies,
     check,

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { ActivitiesTable, ActivitySignupsTable, ActivityStatus, PointRuleKind } from '../db/types.js';
 
@@ -86,16 +86,45 @@ export async function recordWithdrawal(db: Tx, activityId: string, volunteerId: 
   return row;
 }
 
-export async function listSignups(db: Db, activityId: string, filter: { afterVolunteerId?: string | undefined; limit: number }): Promise<SignupRow[]> {
+/**
+ * An activity's current sign-ups by volunteer id. With `scopePath`, only volunteers whose unit lies
+ * under it: an organiser's lists of people never reach past its subtree.
+ */
+export async function listSignups(db: Db, activityId: string, filter: { afterVolunteerId?: string | undefined; limit: number; scopePath?: string | undefined }): Promise<SignupRow[]> {
   let q = db
+    .selectFrom('activity_signups as s')
+    .selectAll('s')
+    .where('s.activity_id', '=', activityId)
+    .where('s.status', '=', 'signed_up')
+    .orderBy('s.volunteer_id')
+    .limit(filter.limit + 1);
+  if (filter.afterVolunteerId) q = q.where('s.volunteer_id', '>', filter.afterVolunteerId);
+  const scopePath = filter.scopePath;
+  if (scopePath !== undefined) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('volunteers as v')
+          .innerJoin('org_units as u', 'u.id', 'v.org_unit_id')
+          .select(sql`1`.as('one'))
+          .whereRef('v.id', '=', 's.volunteer_id')
+          .where(sql<boolean>`starts_with(u.path, ${scopePath})`),
+      ),
+    );
+  }
+  return q.execute();
+}
+
+/** Which of `volunteerIds` are signed up (and have not withdrawn) for the activity. */
+export async function signedUpAmong(db: Db | Tx, activityId: string, volunteerIds: string[]): Promise<Set<string>> {
+  if (volunteerIds.length === 0) return new Set();
+  const rows = await db
     .selectFrom('activity_signups')
-    .selectAll()
+    .select('volunteer_id')
     .where('activity_id', '=', activityId)
     .where('status', '=', 'signed_up')
-    .orderBy('volunteer_id')
-    .limit(filter.limit + 1);
-  if (filter.afterVolunteerId) q = q.where('volunteer_id', '>', filter.afterVolunteerId);
-  return q.execute();
+    .where('volunteer_id', 'in', volunteerIds)
+    .execute();
+  return new Set(rows.map((r) => r.volunteer_id));
 }
 
 /** Whether the activity has records that still count or may yet count (anything but rejected). */

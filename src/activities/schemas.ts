@@ -1,11 +1,12 @@
 import { z } from '../http/openapi.js';
+import { timestampSchema } from '../http/timestamps.js';
 import { ActivityTypeCode, RuleKindSchema } from '../activitytypes/schemas.js';
 
 /** Longest activity: a month. It bounds the minutes of any record and so the points of any award. */
 export const activityLengthDaysMax = 31;
 export const capacityMax = 100_000;
 
-const timestamp = z.string().datetime({ offset: true }).openapi({ example: '2026-11-23T01:00:00Z' });
+const timestamp = timestampSchema;
 
 export const ActivityStatusSchema = z.enum(['open', 'closed', 'cancelled']).openapi({
   description: 'open: sign-ups and check-ins accepted; closed: no more sign-ups or check-ins, hours may still be recorded; cancelled: nothing more',

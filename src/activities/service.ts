@@ -7,6 +7,7 @@ import type { Tx } from '../db/database.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
+import { timestampInRange } from '../http/timestamps.js';
 import { decodeCursor, decodeIdCursor, pageFrom } from '../http/paging.js';
 import { withRetry } from '../writes/retry.js';
 import { requireActiveOrgUnit } from '../orgunits/service.js';
@@ -109,7 +110,7 @@ export async function listActivities(deps: ServiceDeps, actor: Actor, query: Lis
   let after: { startsAt: string; id: string } | undefined;
   if (query.cursor) {
     const [startsAt, id] = decodeCursor(query.cursor, 2);
-    if (typeof startsAt !== 'string' || Number.isNaN(Date.parse(startsAt)) || typeof id !== 'string' || !uuidPattern.test(id)) {
+    if (typeof startsAt !== 'string' || !timestampInRange(startsAt) || typeof id !== 'string' || !uuidPattern.test(id)) {
       throw validationFailed([{ path: 'cursor', message: 'not a cursor this endpoint issued' }]);
     }
     after = { startsAt, id };
@@ -153,13 +154,14 @@ export function checkInUrl(publicUrl: string, activityId: string, code: string):
 }
 
 /**
- * The check-in code an organiser shows at the activity; it works only while the activity runs.
+ * The check-in code an organiser shows at the activity; it works only while the activity runs and
+ * is open. A closed or cancelled activity takes no check-ins, so it has no code to show (409).
  * `url` opens the wallet's check-in page with the code filled in, so a volunteer scanning the QR
  * code with the phone's own camera app lands there.
  */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
-  if (activity.status === 'cancelled') throw new DomainError('conflict', 'the activity is cancelled');
+  if (activity.status !== 'open') throw new DomainError('conflict', `the activity is ${activity.status}; it takes no check-ins`);
   return {
     activityId: activity.id,
     code: activity.check_in_code,
@@ -223,10 +225,15 @@ export async function withdraw(deps: ServiceDeps, actor: Actor, activityId: stri
   );
 }
 
-/** Who is signed up, by volunteer id (keyset paging); for the activity's managers. */
+/**
+ * Who is signed up, by volunteer id (keyset paging); for the activity's managers. A list of people
+ * stays inside an organiser's subtree (docs/api.md, "Scope"): volunteers from elsewhere who signed up
+ * are not listed, though their hours here may be recorded by id.
+ */
 export async function listSignups(deps: ServiceDeps, actor: Actor, activityId: string, query: { limit: number; cursor?: string | undefined }) {
   await loadManagedActivity(deps.db, actor, activityId);
-  const rows = await listSignupRows(deps.db, activityId, { afterVolunteerId: decodeIdCursor(query.cursor), limit: query.limit });
+  const scopePath = actor.role === 'organiser' ? actor.orgPath : undefined;
+  const rows = await listSignupRows(deps.db, activityId, { afterVolunteerId: decodeIdCursor(query.cursor), limit: query.limit, scopePath });
   const page = pageFrom(rows, query.limit, (r) => [r.volunteer_id]);
   return { items: page.items.map(toSignup), nextCursor: page.nextCursor };
 }

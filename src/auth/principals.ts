@@ -7,13 +7,12 @@ import type { Actor } from './actor.js';
 
 const inactive = () => new DomainError('unauthorized', 'the principal named by this token does not exist or is inactive');
 
-// Looked up for every caller whose cache entry has lapsed, so written once as SQL (see statement()).
-// Each takes a batch of ids ($1, a uuid[] literal) and returns the active ones.
-const selectOrganisers = statement<{ id: string; org_unit_id: string; path: string }>(
-  `select o.id, o.org_unit_id, u.path from organisers o join org_units u on u.id = o.org_unit_id where o.id = any($1::text::uuid[]) and o.status = 'active'`,
+// Looked up for every caller whose cache entry has lapsed, so written once as SQL (see statement()):
+// a batch of ids ($2, a uuid[] literal) of one role ($1) in, the active ones out. active_principals
+// (sql/0014_plans_and_counts.sql) keeps its index lookups whatever the table statistics say.
+const selectPrincipals = statement<{ id: string; org_unit_id: string | null; path: string | null }>(
+  'select id, org_unit_id, path from active_principals($1::text, $2::text::uuid[])',
 );
-const selectVolunteers = statement<{ id: string; org_unit_id: string }>(`select id, org_unit_id from volunteers where id = any($1::text::uuid[]) and status = 'active'`);
-const selectMerchants = statement<{ id: string }>(`select id from merchants where id = any($1::text::uuid[]) and status = 'active'`);
 
 type PrincipalRole = Exclude<AccessClaims['role'], 'admin'>;
 
@@ -25,23 +24,23 @@ type PrincipalRole = Exclude<AccessClaims['role'], 'admin'>;
 function createActorLoader(db: Db) {
   const loaders: Record<PrincipalRole, (id: string) => Promise<Actor | undefined>> = {
     organiser: batchLoader(async (ids) => {
-      const rows = await selectOrganisers(db, uuidArray(ids));
+      const rows = await selectPrincipals(db, 'organiser', uuidArray(ids));
       return new Map(rows.map((r) => [r.id, { role: 'organiser', id: r.id, orgUnitId: r.org_unit_id, orgPath: r.path } as Actor]));
     }),
     volunteer: batchLoader(async (ids) => {
-      const rows = await selectVolunteers(db, uuidArray(ids));
+      const rows = await selectPrincipals(db, 'volunteer', uuidArray(ids));
       return new Map(rows.map((r) => [r.id, { role: 'volunteer', id: r.id, orgUnitId: r.org_unit_id } as Actor]));
     }),
     merchant: batchLoader(async (ids) => {
-      const rows = await selectMerchants(db, uuidArray(ids));
+      const rows = await selectPrincipals(db, 'merchant', uuidArray(ids));
       return new Map(rows.map((r) => [r.id, { role: 'merchant', id: r.id } as Actor]));
     }),
   };
   return async (claims: AccessClaims): Promise<Actor> => {
     if (claims.role === 'admin') return { role: 'admin', id: claims.sub };
     if (!uuidPattern.test(claims.sub)) throw inactive();
-    // PostgreSQL answers with the canonical (lower-case) spelling of a uuid.
-    const actor = await loaders[claims.role](claims.sub.toLowerCase());
+    // Verification has already lower-cased a uuid sub (the spelling PostgreSQL answers with).
+    const actor = await loaders[claims.role](claims.sub);
     if (!actor) throw inactive();
     return actor;
   };
@@ -70,7 +69,9 @@ export function createPrincipalResolver(db: Db, ttlMs: number) {
   const resolveActor = createActorLoader(db);
   const cache = new Map<string, { actor: Actor; expiresAtMs: number }>();
   const forget: Listener = (id) => {
-    for (const role of ['organiser', 'volunteer', 'merchant']) cache.delete(`${role}:${id}`);
+    // Keys hold the normalised (lower-case) id; the id deactivated may arrive as a path spelled otherwise.
+    const key = id.toLowerCase();
+    for (const role of ['organiser', 'volunteer', 'merchant']) cache.delete(`${role}:${key}`);
   };
   deactivationListeners.add(forget);
   return {

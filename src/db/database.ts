@@ -83,18 +83,43 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options);
 }
 
-/** Longest wait between attempts to reconnect to PostgreSQL after losing it. */
-const reconnectDelayMaxSeconds = 1;
+/**
+ * Longest wait between attempts to reconnect one connection to PostgreSQL after losing it. An attempt
+ * against a server that is down is refused at once, so attempts are cheap; a short ceiling means a
+ * request waiting when PostgreSQL returns is served within a quarter of a second of it.
+ */
+const reconnectDelayMaxSeconds = 0.25;
+
+/**
+ * The pool is ours, a fixed set of slots each holding one postgres.js client of one connection
+ * (max: 1), lent to one query or transaction at a time, rather than postgres.js's own pool of many.
+ * Its reserve() queue does not recover from an outage: a waiter whose connection attempt failed is
+ * rejected but stays in the queue, so once PostgreSQL is back the first connections go to waiters
+ * nobody is waiting for any more and are never given back, while live requests wait out the whole
+ * acquire timeout behind them. Here a slot never breaks: a query on a slot whose connection has died
+ * simply connects again (with a short capped backoff), so as soon as PostgreSQL accepts connections
+ * the next request through each slot is served, and the queue of waiters is plain FIFO in which a
+ * waiter that gives up leaves.
+ */
+interface Slot {
+  readonly sql: postgres.Sql;
+  /** How many times this slot's connection has closed (or failed to open): a lease spans no close. */
+  closes: number;
+}
+
+interface Waiter {
+  resolve: (slot: Slot) => void;
+  timer: NodeJS.Timeout;
+}
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
-  const client = postgres(url, {
-    max: options.poolMax,
+  const slotOptions = {
+    max: 1,
     onnotice: () => {},
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     // postgres.js waits before reconnecting a closed connection, and its default wait grows with
-    // every failed attempt across the pool up to 20 s, so after an outage of a few seconds the
-    // service would sit idle long after PostgreSQL is back. A short, capped, jittered wait lets it
-    // recover within a second or so (a connection attempt to a down server is cheap).
+    // every failed attempt up to 20 s, so after an outage of a few seconds the service would sit
+    // idle long after PostgreSQL is back. A short, capped, jittered wait instead.
     backoff: (attempt: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** attempt, reconnectDelayMaxSeconds),
     // Server-side limits so a stuck statement, a lock wait or an abandoned transaction cannot hold
     // a connection (and the locks it has) for ever.
@@ -107,116 +132,103 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     types: {
       int8: { to: 20, from: [20], serialize: (v: number | bigint) => String(v), parse: parseInt8 },
     },
+  };
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.poolMax) }, () => {
+    const slot: Slot = { closes: 0, sql: undefined as unknown as postgres.Sql };
+    (slot as { sql: postgres.Sql }).sql = postgres(url, { ...slotOptions, onclose: () => void (slot.closes += 1) });
+    return slot;
   });
-  // kysely-postgres-js never asks postgres.js to prepare statements; preparing them saves a parse
-  // and plan per query on the hot path, so every reserved connection passes `prepare: true` through.
+  const free = [...slots];
+  const waiting: Waiter[] = [];
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 5_000;
+
+  /**
+   * Takes a free slot, or waits for one in arrival order; after `acquireTimeoutMs` the waiter leaves
+   * the queue and hears 503 (pool exhausted or database unreachable) instead of waiting without bound.
+   */
+  const acquire = (): Promise<Slot> => {
+    const slot = free.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new DomainError('service_unavailable', 'no database connection became free in time; retry shortly', {}, 1));
+        }, acquireTimeoutMs),
+      };
+      waiting.push(waiter);
+    });
+  };
+  const giveBack = (slot: Slot) => {
+    const next = waiting.shift();
+    if (next) {
+      clearTimeout(next.timer);
+      next.resolve(slot);
+    } else free.push(slot);
+  };
+
   // Kysely reserves a connection for each query or transaction and releases it after, so counting
-  // here is the pool's use as the service sees it (the pool-use gauge on /metrics).
+  // here is the pool's use as the service sees it (the pool-use gauge on /metrics). Every statement
+  // is prepared (kysely-postgres-js never asks): that saves a parse and plan per query on the hot path.
   let inUse = 0;
-  const preparing = {
-    end: () => client.end({ timeout: 5 }),
+  const pool = {
+    end: async () => {
+      await Promise.all(slots.map((slot) => slot.sql.end({ timeout: 5 })));
+    },
     reserve: async () => {
-      const reserved = await acquireWithin(client, options.acquireTimeoutMs ?? 5_000);
+      const slot = await acquire();
       inUse += 1;
+      const closesAtStart = slot.closes;
       let released = false;
-      // postgres.js 3.4.9 crashes the whole process (an uncatchable TypeError in nextWrite, from a
-      // setImmediate) when anything is written to a reserved connection whose socket has closed, and
-      // releasing such a connection puts the closed connection back among the open ones, where the
-      // next query writes to it (porsager/postgres#1208, #1154; fixes unreleased). Kysely writes
-      // ROLLBACK to the same connection after a failed statement, so once a statement on this
-      // connection fails because the connection died, nothing more is sent on it and it is not
-      // released: the driver has already moved it to its closed queue and reconnects it on demand.
-      let dead = false;
       return {
         release: () => {
           if (!released) {
             released = true;
             inUse -= 1;
-            if (!dead) reserved.release();
+            giveBack(slot);
           }
         },
         unsafe: async (query: string, params?: unknown[], queryOptions?: Record<string, unknown>) => {
-          if (dead) throw Object.assign(new Error('the database connection was lost'), { code: 'CONNECTION_CLOSED' });
-          try {
-            return await reserved.unsafe(query, params as never[], { prepare: true, ...queryOptions });
-          } catch (error) {
-            if (isConnectionLost(error)) dead = true;
-            throw error;
-          }
+          // A connection lost in the middle of a lease is not replaced under it: the next statement
+          // would open a fresh session and run outside the transaction begun on the old one. The
+          // lease fails instead; the slot reconnects for its next lease.
+          if (slot.closes !== closesAtStart) throw Object.assign(new Error('the database connection was lost'), { code: 'CONNECTION_CLOSED' });
+          return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
         },
       };
     },
   };
-  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: () => preparing }) });
+  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: () => pool }) });
   return {
     db,
     kind: 'postgres',
     location: redactUrl(url),
-    poolMax: options.poolMax,
+    poolMax: slots.length,
     connectionsInUse: () => inUse,
     async inScriptTransaction(fn) {
-      return (await client.begin(async (tx) =>
-        fn({
-          exec: async (script) => {
-            await tx.unsafe(script);
-          },
-          query: async <R>(text: string, params: unknown[] = []) =>
-            (await tx.unsafe(text, params as never[])) as unknown as R[],
-        }),
-      )) as Awaited<ReturnType<typeof fn>>;
+      const slot = await acquire();
+      try {
+        return (await slot.sql.begin(async (tx) =>
+          fn({
+            exec: async (script) => {
+              await tx.unsafe(script);
+            },
+            query: async <R>(text: string, params: unknown[] = []) =>
+              (await tx.unsafe(text, params as never[])) as unknown as R[],
+          }),
+        )) as Awaited<ReturnType<typeof fn>>;
+      } finally {
+        giveBack(slot);
+      }
     },
     async close() {
       await db.destroy();
       // Kysely only ends a driver it has used: a process that ran nothing but a script
       // transaction (npm run migrate) would otherwise keep its connection and never exit.
-      await client.end({ timeout: 5 });
+      await pool.end();
     },
   };
-}
-
-/** Errors after which the connection they came from is gone: socket errors, and FATAL shutdowns that close it. */
-function isConnectionLost(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return connectionLostCodes.has(code) || code.startsWith('08');
-}
-const connectionLostCodes = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_STREAM_DESTROYED',
-  'ERR_STREAM_WRITE_AFTER_END',
-  '57P01',
-  '57P02',
-  '57P03',
-]);
-
-/**
- * Takes a connection from the pool, or gives up after `timeoutMs` with 503 (pool exhausted or
- * database unreachable) instead of letting requests queue without bound. A connection that arrives
- * after the caller gave up goes straight back to the pool.
- */
-async function acquireWithin(client: postgres.Sql, timeoutMs: number): Promise<postgres.ReservedSql> {
-  const pending = client.reserve();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      pending.then((late) => late.release()).catch(() => {});
-      reject(new DomainError('service_unavailable', 'no database connection became free in time; retry shortly', {}, 1));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([pending, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

@@ -60,6 +60,9 @@ export function mapDatabaseError(error: unknown): unknown {
       return new DomainError('service_unavailable', 'the database is busy; retry shortly', {}, 1);
     }
     if (state === '23505') return new DomainError('conflict', 'a resource with these values already exists');
+    // Date/time out of range, bad offset, unreadable date: validation bounds every timestamp input
+    // (src/http/timestamps.ts); this is the backstop for one that slipped past, never a 500.
+    if (state === '22008' || state === '22009' || state === '22007') return new DomainError('validation_failed', 'a date or time is out of range or unreadable', { errors: [] });
     if (state === '22003') return new DomainError('validation_failed', 'a number is out of range', { errors: [] });
     // A character PostgreSQL text cannot store (U+0000) that slipped past the request checks.
     if (state === '22P05' || state === '22021') return new DomainError('validation_failed', 'a text value holds a character that cannot be stored', { errors: [] });

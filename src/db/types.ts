@@ -190,6 +190,8 @@ export interface CertificatesTable {
   issued_by_role: string;
   issued_by_id: string;
   issued_at: Timestamp;
+  /** A digest of what the certificate says; the latest issue is handed out again while it is unchanged. */
+  content_digest: string | null;
 }
 
 export type PackStatus = 'active' | 'paused' | 'retired';

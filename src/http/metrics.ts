@@ -51,6 +51,10 @@ async function keepLastOnFailure(read: () => Promise<void>): Promise<void> {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'jifen_' });
+  // prom-client also reports the sums of these three by-type gauges under names ending in _total,
+  // which Prometheus reserves for counters (promtool check metrics refuses them). The by-type
+  // gauges stay; their sum is `sum(jifen_nodejs_active_handles)` and so on (docs/operations.md).
+  for (const name of ['jifen_nodejs_active_handles_total', 'jifen_nodejs_active_requests_total', 'jifen_nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const requests = new Counter({
     name: 'jifen_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',
@@ -130,19 +134,25 @@ export function createMetrics(): Metrics {
 
   new Gauge({
     name: 'jifen_redemptions',
-    help: 'Redemptions (claims of benefit packs) by outcome: issued, redeemed, cancelled, expired (read from the database at scrape time)',
+    help: 'Redemptions (claims of benefit packs) by outcome: issued, redeemed, cancelled, expired (read from counters kept by the database at scrape time)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     async collect() {
       if (!database) return;
       const db = database.db;
       await keepLastOnFailure(async () => {
-        // The redemptions table arrives with its own migration; until then there is nothing to count.
-        const exists = await sql<{ t: string | null }>`select to_regclass('redemptions')::text as t`.execute(db);
+        // The counters arrive with migration 0014; until then there is nothing to count. They are
+        // kept by triggers on the redemptions table (sql/0014_plans_and_counts.sql), so a scrape
+        // reads a fixed 64 rows however many redemptions there are: claims ever made and claims
+        // resolved each way, the outstanding ones being the difference.
+        const exists = await sql<{ t: string | null }>`select to_regclass('redemption_counts')::text as t`.execute(db);
         if (!exists.rows[0]?.t) return;
-        const rows = await sql<{ status: string; n: number }>`select status, count(*)::bigint as n from redemptions group by status`.execute(db);
+        const rows = await sql<{ event: string; n: number }>`select event, sum(n)::bigint as n from redemption_counts group by event`.execute(db);
+        const counts = new Map(rows.rows.map((row) => [row.event, row.n]));
+        const resolved = ['redeemed', 'cancelled', 'expired'].map((outcome) => [outcome, counts.get(outcome) ?? 0] as const);
         this.reset();
-        for (const row of rows.rows) this.set({ outcome: row.status }, row.n);
+        this.set({ outcome: 'issued' }, (counts.get('claimed') ?? 0) - resolved.reduce((sum, [, n]) => sum + n, 0));
+        for (const [outcome, n] of resolved) this.set({ outcome }, n);
       });
     },
   });

@@ -4,6 +4,7 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { Oidc } from '../auth/oidc.js';
 import type { PrincipalResolver } from '../auth/principals.js';
 import { sessionCookieName, type SessionResolver } from '../auth/sessions.js';
 import { setSessionCookie } from './session-cookie.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
+import { baselineSecurityHeaders, hasCredentials } from './security.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -45,6 +47,22 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
 }
 
 /**
+ * Security headers on every answer, set before the handler runs (see requestContext for why not
+ * after, which is what hono's secure-headers middleware does): nosniff, the Content-Security-Policy
+ * and framing refusal (src/http/security.ts), HSTS when the public address is https, and
+ * `Cache-Control: no-store` on any answer to a request carrying credentials, so no cache or shared
+ * browser keeps a person's data. A handler may still set a Cache-Control of its own.
+ */
+export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
+  const always = Object.entries({ ...baselineSecurityHeaders, ...(options.https ? { 'strict-transport-security': 'max-age=31536000' } : {}) });
+  return async (c, next) => {
+    for (const [name, value] of always) c.header(name, value);
+    if (hasCredentials(c.req.header('authorization'), c.req.header('cookie'))) c.header('cache-control', 'no-store');
+    await next();
+  };
+}
+
+/**
  * Operations anyone may call without credentials: signing in, and what the sign-in page needs to
  * know before anyone has. Everything else under /v1 requires a caller.
  */
@@ -61,14 +79,17 @@ export interface Authenticators {
   principals: PrincipalResolver;
   tokens: AccessTokens;
   sessions: SessionResolver;
+  /** The programme's OpenID provider, whose access tokens are accepted as bearer tokens too. */
+  oidc?: Oidc | undefined;
   publicUrl: string;
 }
 
 /**
- * Requires a caller: a bearer access token, or the browser session cookie, naming an active
- * principal; sets `actor` (and `session` for a cookie). When both are sent the bearer token decides
- * and the cookie is ignored. A write made with the cookie must come from this service's own pages
- * (see requireSameOrigin); bearer requests carry no ambient credential and need no such check.
+ * Requires a caller: a bearer access token (ours, or the OpenID provider's for a linked identity),
+ * or the browser session cookie, naming an active principal; sets `actor` (and `session` for a
+ * cookie). When both are sent the bearer token decides and the cookie is ignored. A write made with
+ * the cookie must come from this service's own pages (see requireSameOrigin); bearer requests carry
+ * no ambient credential and need no such check.
  */
 export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -77,7 +98,8 @@ export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
     if (header !== undefined) {
       const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
       if (!match?.[1]) throw new DomainError('unauthorized', 'malformed Authorization header');
-      const claims = await auth.tokens.verify(match[1]);
+      const token = match[1];
+      const claims = auth.oidc?.issued(token) ? await auth.oidc.claimsFrom(token) : await auth.tokens.verify(token);
       c.set('actor', await auth.principals.resolve(claims));
       return next();
     }
@@ -154,20 +176,48 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
 const utf8 = new TextDecoder();
 
 /**
+ * Writes anyone may send without credentials: signing in (a code in exchange for a session).
+ * Every other write from a caller with no credentials is refused before its body is read.
+ */
+export const publicWrites: readonly { method: string; path: string }[] = publicOperations.filter((op) => op.method !== 'GET');
+
+/** Deepest nesting of arrays and objects a body may have; ours need four or five levels. */
+export const bodyDepthMax = 32;
+
+export interface BodyRules {
+  maxBytes: number;
+  /** Whether some route answers this method at this path (false: the 404 or 405 needs no body). */
+  answers: (method: string, path: string) => boolean;
+}
+
+/**
  * Reads a request body once, within `maxBytes` (declared or chunked), requires it to be JSON, parses
- * it (to refuse bad JSON and U+0000 with a clear error), and hands the text to the route's validator
- * through Hono's body cache.
+ * it (to refuse bad JSON, bodies nested deeper than bodyDepthMax, and strings PostgreSQL cannot
+ * store, with a clear error), and hands the text to the route's validator through Hono's body cache.
+ *
+ * A write that carries no credentials (no Authorization header, no session cookie) and is not one
+ * of the publicWrites is answered 401 before a byte of its body is read: whatever it holds, an
+ * anonymous caller costs no parsing. A write to a route that does not exist is left unread for the
+ * 404 or 405.
  *
  * Under @hono/node-server the bytes come straight from Node's IncomingMessage: Hono's own bodyLimit
  * touches `c.req.raw.body`, which makes the adapter build a full web Request with a ReadableStream
  * for every POST, costing more than the rest of a small request. Elsewhere (app.request in tests)
  * the web body stream is read with the same limit.
  */
-export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bindings: Partial<HttpBindings> }> {
+export function readJsonBody(rules: BodyRules): MiddlewareHandler<AppEnv & { Bindings: Partial<HttpBindings> }> {
+  const { maxBytes } = rules;
   const tooLarge = () => new DomainError('payload_too_large', `request bodies are limited to ${maxBytes} bytes`);
   return async (c, next) => {
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') return next();
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    if (!hasCredentials(c.req.header('authorization'), c.req.header('cookie'))) {
+      const path = c.req.path;
+      if (!publicWrites.some((w) => w.method === method && w.path === path)) {
+        if (!rules.answers(method, path)) return next();
+        throw new DomainError('unauthorized', 'this request needs a bearer token or a session');
+      }
+    }
     const length = c.req.header('content-length');
     const chunked = c.req.header('transfer-encoding') !== undefined;
     const hasBody = (length !== undefined && length !== '0') || chunked;
@@ -186,12 +236,13 @@ export function readJsonBody(maxBytes: number): MiddlewareHandler<AppEnv & { Bin
     } catch {
       throw validationFailed([{ path: '', message: 'the request body is not valid JSON' }]);
     }
-    // PostgreSQL text cannot hold U+0000, so a string carrying it is refused here, naming the
-    // field, before it reaches any statement.
-    if (/\\u0000/i.test(text)) {
-      const path = nulPath(parsed);
-      if (path !== undefined) throw validationFailed([{ path, message: 'must not contain the NUL character (U+0000)' }]);
-    }
+    // PostgreSQL cannot store U+0000 in text, nor a lone UTF-16 surrogate in jsonb (and in text it
+    // would silently become U+FFFD). One rule for every string and key of every body: refused here,
+    // naming the field, before any statement sees it. Both can only arrive as \u escapes (the
+    // decoder has already turned raw bytes that are not UTF-8 into U+FFFD), so most bodies skip
+    // the string checks; the depth is checked on every body, since the validators walk recursively.
+    const found = inspectBody(parsed, /\\u(?:0000|d[89a-f])/i.test(text));
+    if (found) throw validationFailed([found]);
     // Hono's c.req.json() reads the *text* cache and parses it; with only a cached `json` it would
     // stringify that and read it back through a web Response, which costs more than the request.
     // (Hono types the cache by value, but stores and reads promises.)
@@ -263,20 +314,56 @@ async function readWebBody(request: Request, maxBytes: number, tooLarge: () => E
   return bytes;
 }
 
-/** The dotted path of the first string (or key) holding U+0000 in a parsed JSON body. */
-function nulPath(value: unknown): string | undefined {
-  const walk = (v: unknown, path: string[]): string[] | undefined => {
-    if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
-    if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\u0000')) return [...path, k];
-        const found = walk(child, [...path, k]);
-        if (found) return found;
-      }
+/** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (loneSurrogate.test(text)) return 'must not contain a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff)';
+  return undefined;
+}
+
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | undefined;
+  depth: number;
+}
+
+const pathOf = (visit: Visit): string => {
+  const keys: string[] = [];
+  for (let v: Visit | undefined = visit; v?.parent; v = v.parent) keys.push(v.key);
+  return keys.reverse().join('.');
+};
+
+/**
+ * Walks a parsed body without recursion (a hostile body may nest 100,000 arrays): the first value
+ * nested deeper than bodyDepthMax, or, when `checkStrings`, the first string or key PostgreSQL
+ * cannot store, as a field error with its dotted path.
+ */
+function inspectBody(body: unknown, checkStrings: boolean): { path: string; message: string } | undefined {
+  const stack: Visit[] = [{ value: body, key: '', parent: undefined, depth: 0 }];
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const { value, depth } = visit;
+    if (checkStrings && visit.parent) {
+      const message = unstorable(visit.key);
+      if (message) return { path: pathOf(visit), message };
     }
-    return undefined;
-  };
-  return walk(value, [])?.join('.');
+    if (typeof value === 'string') {
+      const message = checkStrings ? unstorable(value) : undefined;
+      if (message) return { path: pathOf(visit), message };
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= bodyDepthMax) return { path: pathOf(visit), message: `the body is nested deeper than ${bodyDepthMax} levels` };
+    const entries = Object.entries(value);
+    // Pushed in reverse so the first field is looked at first, as a reader would.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      stack.push({ value: child, key, parent: visit, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /** Most callers remembered by the rate limiter; beyond it the longest-idle are forgotten. */

@@ -33,6 +33,7 @@ export const ProblemSchema = z
     code: z.string().openapi({ description: 'Stable machine-readable error code' }),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'Each failing field, for validation_failed' }),
+    redemptionStatus: z.enum(['issued', 'redeemed', 'cancelled', 'expired']).optional().openapi({ description: 'The claim\'s state, when a redemption is refused for it (token_already_used, token_expired)' }),
   })
   .catchall(z.unknown())
   .openapi('Problem');
@@ -53,6 +54,53 @@ export function errorResponses(...codes: ErrorCode[]) {
       { description: [...new Set(list)].join(', '), content: problemContent },
     ]),
   );
+}
+
+const writeMethods = new Set(['post', 'put', 'patch', 'delete']);
+
+/**
+ * Declares 413 and 415 on every operation that takes a body and on every write: readJsonBody
+ * answers them for any write carrying one (too large, not JSON), before the route sees it. Done
+ * once over the finished document rather than by each route, so no route can forget them.
+ */
+export function declareBodyRefusals(paths: Record<string, Record<string, unknown>>): void {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object') continue;
+      const op = operation as { requestBody?: unknown; responses?: Record<string, unknown> };
+      if (!writeMethods.has(method) && !op.requestBody) continue;
+      op.responses ??= {};
+      op.responses['413'] ??= { description: 'payload_too_large', content: problem };
+      op.responses['415'] ??= { description: 'unsupported_media_type', content: problem };
+    }
+  }
+}
+
+/**
+ * Declares the 403s the authenticator itself answers on every operation that needs a caller:
+ * identity_not_linked (a provider's token for an identity linked to nobody) and, on writes,
+ * csrf_refused (the session cookie sent from another site). Done once over the finished document.
+ */
+export function declareCredentialRefusals(paths: Record<string, Record<string, unknown>>): void {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object') continue;
+      const op = operation as { security?: unknown[]; responses?: Record<string, { description?: string; content?: unknown }> };
+      if (!op.security || op.security.length === 0) continue;
+      const codes = writeMethods.has(method) ? ['identity_not_linked', 'csrf_refused'] : ['identity_not_linked'];
+      op.responses ??= {};
+      const existing = op.responses['403'];
+      if (!existing) {
+        op.responses['403'] = { description: codes.join(', '), content: problem };
+        continue;
+      }
+      const listed = (existing.description ?? '').split(', ').filter(Boolean);
+      existing.description = [...new Set([...listed, ...codes])].join(', ');
+      existing.content ??= problem;
+    }
+  }
 }
 
 /** Public routes have no 401 to document. */

@@ -3,19 +3,33 @@ import { HTTPException } from 'hono/http-exception';
 import { mapDatabaseError } from '../db/errors.js';
 import { DomainError, errorCatalogue, type ErrorCode } from '../errors.js';
 import type { AppEnv } from './env.js';
+import { baselineSecurityHeaders } from './security.js';
 
 export const problemType = (code: string) => `urn:jifen:problem:${code}`;
 
+/**
+ * RFC 9457's members, plus our `code` and `requestId`: an extension can never replace them (a
+ * problem whose `status` said "cancelled" once told clients the HTTP status was a word). Extensions
+ * go first and the standard members are written over them.
+ */
+const reservedMembers = ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId'] as const;
+
 export function problemBody(code: ErrorCode, detail: string, requestId: string | undefined, extensions: Record<string, unknown> = {}) {
   const { status, title } = errorCatalogue[code];
-  return { type: problemType(code), title, status, detail, code, ...extensions, ...(requestId ? { requestId } : {}) };
+  const extra: Record<string, unknown> = { ...extensions };
+  for (const member of reservedMembers) delete extra[member];
+  return { ...extra, type: problemType(code), title, status, detail, code, ...(requestId ? { requestId } : {}) };
 }
 
 export function problemResponse(c: Context<AppEnv>, error: DomainError): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // Built as a plain Response, so it carries the security headers itself; a refusal is never cached.
+  const headers = new Headers({ ...baselineSecurityHeaders, 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
   const requestId = c.get('requestId');
-  if (requestId) headers['x-request-id'] = requestId;
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (requestId) headers.set('x-request-id', requestId);
+  if (error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
+  // Cookies set or cleared before the error stand: a sign-in that fails still spends its one-time
+  // login cookie, and a refused provider identity still waits for its sign-in code.
+  for (const line of c.res.headers.getSetCookie()) headers.append('set-cookie', line);
   const body = problemBody(error.code, error.message, c.get('requestId'), error.extensions);
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }

@@ -5,6 +5,13 @@ export const CreateMerchantBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).openapi({ example: '云峰社区便民理发店' }),
     orgUnitId: z.string().uuid().nullish().openapi({ description: 'Where the shop is, if it belongs to one unit' }),
+    externalSubject: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .nullish()
+      .openapi({ description: 'The person\'s subject (`sub`) at the programme\'s identity provider, so they can sign in there (needs OIDC_ISSUER)' }),
   })
   .openapi('CreateMerchant');
 

@@ -1,3 +1,4 @@
+import { linkAtRegistration } from '../auth/identities.js';
 import { principalDeactivated } from '../auth/principals.js';
 import type { Actor } from '../auth/actor.js';
 import { newId } from '../db/ids.js';
@@ -23,6 +24,7 @@ export async function createMerchant(deps: ServiceDeps, actor: Actor, input: Cre
   const row = await deps.db.transaction().execute(async (tx) => {
     const inserted = await insertMerchant(tx, { id, name: input.name, org_unit_id: unit?.id ?? null });
     await openMerchantAccounts(tx, id);
+    await linkAtRegistration(tx, deps.config, 'merchant', id, input.externalSubject);
     return inserted;
   });
   return toMerchant(row);

@@ -5,6 +5,13 @@ export const CreateOrganiserBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).openapi({ example: '云峰社区网格员 李娜' }),
     orgUnitId: z.string().uuid().openapi({ description: 'The unit whose subtree this organiser acts in' }),
+    externalSubject: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .nullish()
+      .openapi({ description: 'The person\'s subject (`sub`) at the programme\'s identity provider, so they can sign in there (needs OIDC_ISSUER)' }),
   })
   .openapi('CreateOrganiser');
 

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
+import { linkAtRegistration } from '../auth/identities.js';
 import { newId } from '../db/ids.js';
 import type { OrganisersTable, Status } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
@@ -22,7 +23,14 @@ function requireStaff(actor: Actor): asserts actor is Extract<Actor, { role: 'ad
 export async function createOrganiser(deps: ServiceDeps, actor: Actor, input: CreateOrganiserInput): Promise<Organiser> {
   if (actor.role !== 'admin') throw forbidden('only admins appoint organisers');
   const unit = await requireActiveOrgUnit(deps, input.orgUnitId, 'orgUnitId');
-  return toOrganiser(await insertOrganiser(deps.db, { id: newId(), name: input.name, org_unit_id: unit.id }));
+  const id = newId();
+  // The organiser and its provider identity appear together or not at all.
+  const row = await deps.db.transaction().execute(async (tx) => {
+    const inserted = await insertOrganiser(tx, { id, name: input.name, org_unit_id: unit.id });
+    await linkAtRegistration(tx, deps.config, 'organiser', id, input.externalSubject);
+    return inserted;
+  });
+  return toOrganiser(row);
 }
 
 /** Admins read any organiser; an organiser reads itself and organisers inside its subtree. */

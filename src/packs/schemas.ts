@@ -1,11 +1,12 @@
 import { z } from '../http/openapi.js';
+import { timestampSchema } from '../http/timestamps.js';
 
 /** Highest price of a pack: a redemption token carries the points and must stay within 300 characters. */
 export const packPointsMax = 99_999;
 
 export const PackStatusSchema = z.enum(['active', 'paused', 'retired']);
 
-const timestamp = z.string().datetime({ offset: true });
+const timestamp = timestampSchema;
 
 export const CreatePackBody = z
   .strictObject({

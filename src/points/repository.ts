@@ -15,14 +15,9 @@ export interface VolunteerLedgerRow {
 }
 
 // Every balance read and statement page runs it, so it is written once as SQL (see statement()),
-// for a batch of volunteers ($1, a uuid[] literal) at a time.
-const selectVolunteerLedgers = statement<VolunteerLedgerRow>(`
-  select v.id, u.path, a.balance, a.earned, h.balance as held, v.service_minutes
-    from volunteers v
-    join org_units u on u.id = v.org_unit_id
-    join accounts a on a.id = v.id
-    join accounts h on h.id = ledger_account_id('held:' || v.id)
-   where v.id = any($1::text::uuid[])`);
+// for a batch of volunteers ($1, a uuid[] literal) at a time. volunteer_ledgers
+// (sql/0014_plans_and_counts.sql) keeps its index lookups whatever the table statistics say.
+const selectVolunteerLedgers = statement<VolunteerLedgerRow>('select id, path, balance, earned, held, service_minutes from volunteer_ledgers($1::text::uuid[])');
 
 /** One loader per database: reads of volunteers' balances asked for in the same moment share a query. */
 const volunteerLedgerLoaders = new WeakMap<object, (id: string) => Promise<VolunteerLedgerRow | undefined>>();

@@ -1,4 +1,5 @@
 import { z } from '../http/openapi.js';
+import { timestampSchema } from '../http/timestamps.js';
 
 /** Largest number of points one transaction may move: far below 2^53, so sums stay exact in JSON. */
 export const pointsPerTransactionMax = 1_000_000;
@@ -121,7 +122,7 @@ export const VerifySchema = z
   .openapi('LedgerVerification');
 
 export const DigestQuery = z.object({
-  asOf: z.string().datetime({ offset: true }).optional().openapi({ param: { name: 'asOf', in: 'query' }, description: 'Defaults to one minute ago' }),
+  asOf: timestampSchema.optional().openapi({ param: { name: 'asOf', in: 'query' }, description: 'Defaults to one minute ago' }),
 });
 
 export const DigestSchema = z

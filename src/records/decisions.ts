@@ -1,5 +1,6 @@
 import type { Actor } from '../auth/actor.js';
 import { loadManagedActivity, minutesMax } from '../activities/service.js';
+import type { Tx } from '../db/database.js';
 import { newId } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed, type FieldError } from '../errors.js';
@@ -20,7 +21,7 @@ import {
   type NewVersion,
 } from './repository.js';
 import type { CorrectionInput, ServiceRecord } from './schemas.js';
-import { batchRefused, toRecord, tooMany } from './service.js';
+import { batchRefused, beyondHoursScope, toRecord, tooMany } from './service.js';
 
 /**
  * What happens to a record after it is entered: an organiser approves it (and its points are
@@ -31,7 +32,8 @@ import { batchRefused, toRecord, tooMany } from './service.js';
 export type Decision = 'approve' | 'reject';
 
 /**
- * Approves or rejects records of one activity (admin, organiser managing it). The heads are
+ * Approves or rejects records of one activity (admin, organiser managing it, for the volunteers
+ * the scope rule for hours lets it handle there: beyondHoursScope in service.ts). The heads are
  * locked in id order, so concurrent decisions about the same record serialise: the first moves it,
  * the others find it already decided. Approval credits each pending record exactly once (a unique
  * index on its credited version backs this) and adds its minutes to the volunteer's service time;
@@ -47,13 +49,15 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
         const targetActivity = activityId ?? heads.get(recordIds[0] ?? '')?.activity_id;
         if (!targetActivity) throw notFound('record');
         const activity = await loadManagedActivity(tx, actor, targetActivity, 'share');
+        const beyond = await recordsBeyondScope(tx, actor, activity.id, [...heads.values()].filter((h) => h.activity_id === activity.id));
         const errors: FieldError[] = [];
         const conflicts: FieldError[] = [];
         const toMove: string[] = [];
         recordIds.forEach((id, i) => {
           const head = heads.get(id);
           const path = activityId ? `recordIds.${i}` : 'id';
-          if (!head || head.activity_id !== activity.id) errors.push({ path, message: 'no such record at this activity' });
+          // A record the organiser may not handle reads as one that does not exist, so ids cannot be probed.
+          if (!head || head.activity_id !== activity.id || beyond.has(id)) errors.push({ path, message: 'no such record at this activity' });
           else if (decision === 'approve' && head.status === 'approved') return;
           else if (decision === 'reject' && head.status === 'rejected') return;
           else if (decision === 'approve' && head.status !== 'pending') conflicts.push({ path, message: `a ${head.status} record cannot be approved` });
@@ -108,6 +112,19 @@ async function decide(deps: ServiceDeps, actor: Actor, activityId: string | unde
   return outcome;
 }
 
+/** The ids of those records (heads at one activity) whose volunteers' hours there the actor may not handle. */
+async function recordsBeyondScope(tx: Tx, actor: Actor, activityId: string, heads: { id: string; volunteer_id: string; source: string }[]): Promise<Set<string>> {
+  if (actor.role !== 'organiser' || heads.length === 0) return new Set();
+  const people = await findVolunteersForBatch(tx, [...new Set(heads.map((h) => h.volunteer_id))]);
+  const beyond = await beyondHoursScope(
+    tx,
+    actor,
+    activityId,
+    heads.map((h) => ({ id: h.volunteer_id, path: people.get(h.volunteer_id)?.path ?? '', checkedIn: h.source === 'check_in' })),
+  );
+  return new Set(heads.filter((h) => beyond.has(h.volunteer_id)).map((h) => h.id));
+}
+
 export async function decideOne(deps: ServiceDeps, actor: Actor, recordId: string, decision: Decision, input: { reason?: string | undefined }, idempotency: IdempotencyScope | undefined) {
   const outcome = await decide(deps, actor, undefined, [recordId], decision, input.reason, idempotency);
   const record = outcome.body.records[0];
@@ -120,8 +137,8 @@ export async function decideMany(deps: ServiceDeps, actor: Actor, activityId: st
 }
 
 /**
- * Corrects a record's minutes and/or units (admin, organiser managing the activity) by appending
- * a version; nothing is edited. For an approved record the difference in points moves through the
+ * Corrects a record's minutes and/or units (admin, organiser managing the activity, under the scope
+ * rule for hours) by appending a version; nothing is edited. For an approved record the difference in points moves through the
  * ledger as a correction transaction (refused with insufficient_points if the volunteer has already
  * spent what would be taken back) and the difference in minutes moves the service time, in the same
  * transaction. A pending or checked-in record is corrected without touching the ledger; a rejected
@@ -135,6 +152,7 @@ export async function correctRecord(deps: ServiceDeps, actor: Actor, recordId: s
         const [head] = await lockRecordHeads(tx, [recordId]);
         if (!head) throw notFound('record');
         const activity = await loadManagedActivity(tx, actor, head.activity_id, 'share');
+        if ((await recordsBeyondScope(tx, actor, activity.id, [head])).size > 0) throw notFound('record');
         if (head.status === 'rejected') throw new DomainError('conflict', 'a rejected record cannot be corrected');
         const row = await findRecord(tx, recordId);
         if (!row) throw notFound('record');

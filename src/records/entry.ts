@@ -1,4 +1,4 @@
-import { inScope, type Actor } from '../auth/actor.js';
+import type { Actor } from '../auth/actor.js';
 import { findActivity, type ActivityRow } from '../activities/repository.js';
 import { loadManagedActivity, minutesMax } from '../activities/service.js';
 import type { Tx } from '../db/database.js';
@@ -25,7 +25,7 @@ import {
   type Credit,
 } from './repository.js';
 import type { BulkRecordsInput, ServiceRecord } from './schemas.js';
-import { batchRefused, readRecord, tooMany } from './service.js';
+import { batchRefused, beyondHoursScope, readRecord, tooMany } from './service.js';
 
 /**
  * Entering service hours: an organiser's bulk entry (approved and awarded at once), and a
@@ -52,8 +52,8 @@ function assertRecordable(activity: ActivityRow) {
 
 /**
  * Records many volunteers' service at once (admin, organiser managing the activity). All or
- * nothing: every row is checked first (volunteer known, active and in the organiser's subtree, no
- * duplicate, minutes within the activity's length, no existing record) and any failure refuses the
+ * nothing: every row is checked first (volunteer known, active, and in the organiser's subtree or
+ * signed up for this activity (beyondHoursScope), no duplicate, minutes within the activity's length, no existing record) and any failure refuses the
  * whole batch naming each failing row. Then, in the same transaction, each row becomes an approved
  * record whose points are awarded through ledger_apply, and the minutes join the volunteers'
  * service time. Idempotent per caller and key: a retry returns the stored response.
@@ -68,12 +68,13 @@ export async function recordBatch(deps: ServiceDeps, actor: Actor, activityId: s
         const cap = minutesMax(activity);
         const volunteerIds = input.records.map((r) => r.volunteerId);
         const volunteers = await findVolunteersForBatch(tx, [...new Set(volunteerIds)]);
+        const beyond = await beyondHoursScope(tx, actor, activityId, [...volunteers].map(([id, v]) => ({ id, path: v.path, checkedIn: false })));
         const errors: FieldError[] = [];
         const firstIndex = new Map<string, number>();
         input.records.forEach((row, i) => {
           const volunteer = volunteers.get(row.volunteerId);
-          if (!volunteer || (actor.role === 'organiser' && !inScope(actor, volunteer.path))) {
-            // The same words for "unknown" and "outside your subtree", so ids cannot be probed.
+          if (!volunteer || beyond.has(row.volunteerId)) {
+            // The same words for "unknown" and "out of reach", so ids cannot be probed.
             errors.push({ path: `records.${i}.volunteerId`, message: 'no such volunteer in your scope' });
           } else if (volunteer.status !== 'active') {
             errors.push({ path: `records.${i}.volunteerId`, message: 'the volunteer is inactive' });

@@ -71,9 +71,10 @@ export async function listVersions(db: Db | Tx, recordId: string): Promise<Versi
 
 export async function listRecords(
   db: Db,
-  filter: { activityId?: string; volunteerId?: string; status?: RecordStatus | undefined; cursorId?: string | undefined; newestFirst: boolean; limit: number },
+  filter: { activityId?: string; volunteerId?: string; status?: RecordStatus | undefined; cursorId?: string | undefined; newestFirst: boolean; limit: number; volunteerScopePath?: string | undefined },
 ): Promise<RecordRow[]> {
   let q = recordQuery(db).orderBy('s.id', filter.newestFirst ? 'desc' : 'asc').limit(filter.limit + 1);
+  if (filter.volunteerScopePath !== undefined) q = q.where(sql<boolean>`starts_with(vu.path, ${filter.volunteerScopePath})`);
   if (filter.activityId) q = q.where('s.activity_id', '=', filter.activityId);
   if (filter.volunteerId) q = q.where('s.volunteer_id', '=', filter.volunteerId);
   if (filter.status) q = q.where('s.status', '=', filter.status);
@@ -200,15 +201,30 @@ export async function postCredits(db: Tx, actor: Actor, kind: 'award' | 'correct
   await sql`select ledger_apply_batch(${JSON.stringify(requests)}::text::jsonb)`.execute(db);
 }
 
-/** A volunteer's name and approved service minutes as they stand in this transaction, for a certificate. */
+/**
+ * A volunteer's name and approved service minutes as they stand in this transaction, for a
+ * certificate. The row stays locked to the end of the transaction, so two requests for the same
+ * volunteer's certificate decide one after the other whether a new one is due.
+ */
 export async function volunteerServiceNow(tx: Tx, volunteerId: string): Promise<{ name: string; service_minutes: number }> {
-  return tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+  return tx.selectFrom('volunteers').select(['name', 'service_minutes']).where('id', '=', volunteerId).forNoKeyUpdate().executeTakeFirstOrThrow();
+}
+
+/** The volunteer's latest certificate, if any. */
+export async function latestCertificate(tx: Tx, volunteerId: string): Promise<{ number: number; issued_at: Date; content_digest: string | null } | undefined> {
+  return tx
+    .selectFrom('certificates')
+    .select(['number', 'issued_at', 'content_digest'])
+    .where('volunteer_id', '=', volunteerId)
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Registers an issued certificate; its number comes from a sequence and is never reused. */
 export async function registerCertificate(
   tx: Tx,
-  row: { volunteer_id: string; service_minutes: number; star_level: number; issued_by_role: string; issued_by_id: string },
+  row: { volunteer_id: string; service_minutes: number; star_level: number; issued_by_role: string; issued_by_id: string; content_digest: string },
 ): Promise<{ number: number; issued_at: Date }> {
   return tx.insertInto('certificates').values(row).returning(['number', 'issued_at']).executeTakeFirstOrThrow();
 }

@@ -1,5 +1,7 @@
 import { inScope, type Actor } from '../auth/actor.js';
+import { signedUpAmong } from '../activities/repository.js';
 import { loadManagedActivity } from '../activities/service.js';
+import type { Db, Tx } from '../db/database.js';
 import type { RecordStatus } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed, type FieldError } from '../errors.js';
@@ -71,22 +73,49 @@ export async function readRecord(deps: ServiceDeps, id: string): Promise<Service
 }
 
 /**
- * One record with its full history. Visible to its volunteer, to organisers whose subtree holds
- * the activity or the volunteer, and to admins; to anyone else it does not exist.
+ * One record with its full history. Visible to its volunteer, to organisers whose subtree holds the
+ * volunteer or (under the scope rule for hours) manage the activity it belongs to, and to admins; to
+ * anyone else it does not exist.
  */
 export async function getRecord(deps: ServiceDeps, actor: Actor, id: string): Promise<ServiceRecord> {
   if (actor.role === 'merchant') throw forbidden('merchants cannot read service records');
   const row = await findRecord(deps.db, id);
   if (!row) throw notFound('record');
   if (actor.role === 'volunteer' && actor.id !== row.volunteer_id) throw notFound('record');
-  if (actor.role === 'organiser' && !inScope(actor, row.org_path) && !inScope(actor, row.volunteer_path)) throw notFound('record');
+  if (actor.role === 'organiser' && !inScope(actor, row.volunteer_path)) {
+    // A volunteer from elsewhere: only the hours at this organiser's activity that the scope rule lets it handle.
+    if (!inScope(actor, row.org_path)) throw notFound('record');
+    const beyond = await beyondHoursScope(deps.db, actor, row.activity_id, [{ id: row.volunteer_id, path: row.volunteer_path, checkedIn: row.source === 'check_in' }]);
+    if (beyond.size > 0) throw notFound('record');
+  }
   return toRecord(row, await listVersions(deps.db, id));
 }
 
-/** An activity's records by id (keyset paging), optionally by status; for its managers. */
+/**
+ * The one scope rule for hours (docs/api.md, "Scope"). An organiser records, approves, rejects and
+ * corrects hours at an activity it manages for the volunteers of its own subtree and for anyone who
+ * signed up for that activity or checked in at it, wherever they belong: people do help in other
+ * communities, and whoever runs the activity is the one who saw them there. Nothing else about a
+ * volunteer outside its subtree is the organiser's business: no awards, no records of people who
+ * never came near the activity, and no lists of them. Answers the ids among `volunteers` whose hours
+ * at the activity the actor may not handle (none for an admin).
+ */
+export async function beyondHoursScope(db: Db | Tx, actor: Actor, activityId: string, volunteers: { id: string; path: string; checkedIn: boolean }[]): Promise<Set<string>> {
+  if (actor.role !== 'organiser') return new Set();
+  const outside = volunteers.filter((v) => !inScope(actor, v.path) && !v.checkedIn);
+  const signedUp = await signedUpAmong(db, activityId, [...new Set(outside.map((v) => v.id))]);
+  return new Set(outside.filter((v) => !signedUp.has(v.id)).map((v) => v.id));
+}
+
+/**
+ * An activity's records by id (keyset paging), optionally by status; for its managers. A list of
+ * people stays inside an organiser's subtree: records of volunteers from elsewhere are not listed
+ * (each is still readable, approvable and correctable by id, under the rule above).
+ */
 export async function listActivityRecords(deps: ServiceDeps, actor: Actor, activityId: string, query: { status?: RecordStatus | undefined; limit: number; cursor?: string | undefined }) {
   await loadManagedActivity(deps.db, actor, activityId);
-  const rows = await listRecordRows(deps.db, { activityId, status: query.status, cursorId: decodeIdCursor(query.cursor), newestFirst: false, limit: query.limit });
+  const volunteerScopePath = actor.role === 'organiser' ? actor.orgPath : undefined;
+  const rows = await listRecordRows(deps.db, { activityId, status: query.status, cursorId: decodeIdCursor(query.cursor), newestFirst: false, limit: query.limit, volunteerScopePath });
   const page = pageFrom(rows, query.limit, (r) => [r.id]);
   return { items: page.items.map((r) => toRecord(r)), nextCursor: page.nextCursor };
 }

@@ -182,10 +182,20 @@ async function redeemChecked(deps: ServiceDeps, actor: Actor, input: { token: st
   }
   if (claims.merchantId !== actor.id) throw new DomainError('token_wrong_merchant', 'this code is for another shop');
   // One statement (redemption_redeem in sql/0010_packs_and_redemptions.sql), so the shop's account is locked only inside the database.
-  const row = await withRetry(() =>
-    redeemInDatabase(deps.writes, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
-  );
-  return toRedeemed(deps, row.id);
+  try {
+    const row = await withRetry(() =>
+      redeemInDatabase(deps.writes, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
+    );
+    return await toRedeemed(deps, row.id);
+  } catch (error) {
+    // redemption_redeem (a frozen migration) names the claim's state `status` in its detail; in a
+    // problem document that member is the HTTP status, so the state travels as `redemptionStatus`.
+    if (error instanceof DomainError && typeof error.extensions.status === 'string') {
+      const { status, ...rest } = error.extensions;
+      throw new DomainError(error.code, error.message, { ...rest, redemptionStatus: status }, error.retryAfterSeconds);
+    }
+    throw error;
+  }
 }
 
 /** Gives a claim's points back (held to spendable) and its unit of stock, recording why. Runs under the redemption's lock. */
@@ -213,7 +223,7 @@ export async function cancelRedemption(deps: ServiceDeps, actor: Actor, id: stri
       const row = await lockRedemption(tx, id);
       if (!row || (actor.role === 'volunteer' && row.volunteer_id !== actor.id)) throw notFound('redemption');
       if (row.status === 'cancelled') return 'cancelled' as const;
-      if (row.status === 'redeemed') throw new DomainError('token_already_used', 'the claim was already redeemed', { status: row.status });
+      if (row.status === 'redeemed') throw new DomainError('token_already_used', 'the claim was already redeemed', { redemptionStatus: row.status });
       if (row.status === 'expired') return 'expired' as const;
       const who = { actorRole: actor.role, actorId: actor.id };
       if (row.expired) {
@@ -224,7 +234,7 @@ export async function cancelRedemption(deps: ServiceDeps, actor: Actor, id: stri
       return 'cancelled' as const;
     }),
   );
-  if (outcome === 'expired') throw new DomainError('token_expired', 'the claim had already expired; its points and stock are back', { status: 'expired' });
+  if (outcome === 'expired') throw new DomainError('token_expired', 'the claim had already expired; its points and stock are back', { redemptionStatus: 'expired' });
   return { id, status: 'cancelled' };
 }
 
@@ -319,7 +329,7 @@ export async function redemptionTokenFor(deps: ServiceDeps, actor: Actor, id: st
   if (actor.role !== 'volunteer') throw notFound('redemption');
   const row = await visibleRedemption(deps, actor, id);
   if (row.effective_status === 'expired') throw new DomainError('token_expired', 'the claim has expired');
-  if (row.effective_status !== 'issued') throw new DomainError('token_already_used', `the claim is ${row.effective_status}`, { status: row.effective_status });
+  if (row.effective_status !== 'issued') throw new DomainError('token_already_used', `the claim is ${row.effective_status}`, { redemptionStatus: row.effective_status });
   return row.token;
 }
 

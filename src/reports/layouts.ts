@@ -1,5 +1,5 @@
 import type { CsvLayout } from './csv.js';
-import { hoursOf } from './service.js';
+import { hoursOf } from '../volunteers/hours.js';
 import type { ActivityReport, ExportLine, Leaderboard, LeaderboardEntry, MerchantLine, MerchantStatement, Participant, Period, StatementLine, Summary, VolunteerStatement } from './schemas.js';
 
 /**

@@ -71,7 +71,7 @@ const LeaderboardEntrySchema = z
     name: z.string(),
     orgUnitId: z.string().uuid(),
     minutes: z.number().int().openapi({ description: 'Approved service minutes at activities that started in the period' }),
-    hours: z.number().openapi({ description: 'minutes / 60, to two decimals' }),
+    hours: z.number().openapi({ description: 'minutes / 60, rounded down to the hundredth (the rule certificates use too)' }),
     points: z.number().int().openapi({ description: 'Points earned in the period: awards and record corrections, net of their reversals (adjustments excluded)' }),
   })
   .openapi('LeaderboardEntry');

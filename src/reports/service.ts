@@ -7,6 +7,7 @@ import { heldAccountId, merchantAccountId, volunteerAccountId } from '../ledger/
 import { findMerchant } from '../merchants/repository.js';
 import { findOrgUnit } from '../orgunits/repository.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
+import { hoursOf } from '../volunteers/hours.js';
 import { starLevel } from '../volunteers/stars.js';
 import { keysetBatches, type ReportDocument } from './csv.js';
 import { activityParticipants, activityTotals } from './repository/activity.js';
@@ -32,8 +33,6 @@ import {
   type VolunteerStatement,
 } from './schemas.js';
 
-/** Minutes as hours to two decimals, for people; the exact figure is always given in minutes too. */
-export const hoursOf = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
 
 function toPeriod(kind: Period['kind'], bounds: Bounds, timeZone: string): Period {
   const [year, month] = bounds.first_day.split('-');

@@ -1,12 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { getCookie } from 'hono/cookie';
-import { sessionCookieName } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
 import { DomainError } from '../errors.js';
-import { clientAddress, isCrossSite } from '../http/middleware.js';
 import { IdParam, ProblemSchema, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, publicErrorResponses } from '../http/openapi.js';
-import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.js';
-import { deviceLabelFrom } from './device.js';
+import { clearSessionCookie } from '../http/session-cookie.js';
 import {
   CreateSignInCodeBody,
   CurrentSessionSchema,
@@ -18,7 +14,8 @@ import {
   SignInOptionsSchema,
   SignedInSchema,
 } from './schemas.js';
-import { currentSession, endOwnSession, endSession, issueSignInCode, listOwnSessions, revokeSessions, signInWithCode } from './service.js';
+import { currentSession, endOwnSession, issueSignInCode, listOwnSessions, revokeSessions } from './service.js';
+import { signInBrowser } from './transport.js';
 
 const tags = ['Sign-in'];
 const setCookieHeader = {
@@ -42,7 +39,7 @@ const signIn = createRoute({
   method: 'post',
   path: '/v1/sessions',
   tags,
-  summary: 'Sign in with a code: opens a browser session (no authentication)',
+  summary: 'Sign in with a code: opens a browser session (no authentication); also links a provider identity waiting in the jifen_oidc_link cookie',
   security: [],
   request: jsonBody(SignInBody),
   responses: {
@@ -119,19 +116,9 @@ export function sessionRoutes(deps: Deps) {
   return createRouter()
     .openapi(createCode, async (c) => c.json(await issueSignInCode(deps, c.get('actor'), c.req.valid('json')), 201))
     .openapi(signIn, async (c) => {
-      // Another site must not sign this browser in as someone else (login CSRF).
-      if (isCrossSite(c, publicUrl)) throw new DomainError('csrf_refused', 'signing in must start from this service\'s own pages');
       const body = c.req.valid('json');
-      const previous = getCookie(c, sessionCookieName);
-      const signedIn = await signInWithCode(deps, {
-        code: body.code,
-        deviceLabel: body.deviceLabel ?? deviceLabelFrom(c.req.header('user-agent')),
-        client: clientAddress(c, deps.config.TRUST_PROXY),
-      });
-      // One browser, one session: the one it had before is ended rather than left to expire.
-      if (previous) await endSession(deps, previous);
-      setSessionCookie(c, publicUrl, signedIn.secret, new Date(signedIn.expiresAt));
-      return c.json({ principal: signedIn.principal, expiresAt: signedIn.expiresAt, identityLinked: false }, 201);
+      const signedIn = await signInBrowser(c, deps, { code: body.code, deviceLabel: body.deviceLabel });
+      return c.json({ principal: signedIn.principal, expiresAt: signedIn.expiresAt, identityLinked: signedIn.identityLinked }, 201);
     })
     .openapi(current, async (c) => c.json(await currentSession(deps, c.get('actor'), c.get('session')), 200))
     .openapi(endCurrent, async (c) => {
@@ -149,5 +136,5 @@ export function sessionRoutes(deps: Deps) {
       return c.body(null, 204);
     })
     .openapi(revoke, async (c) => c.json(await revokeSessions(deps, c.get('actor'), c.req.valid('json').principalId), 200))
-    .openapi(options, (c) => c.json({ codes: true as const, oidc: null }, 200));
+    .openapi(options, (c) => c.json({ codes: true as const, oidc: deps.oidc ? { displayName: deps.oidc.displayName, startUrl: '/auth/oidc/start' } : null }, 200));
 }

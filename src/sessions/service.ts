@@ -1,4 +1,6 @@
 import { inScope, type Actor } from '../auth/actor.js';
+import { findIdentityLink, linkIdentity } from '../auth/identities.js';
+import { identityNotLinked, type ProviderIdentity } from '../auth/oidc.js';
 import { newSessionSecret, secretHash, sessionTtlSeconds } from '../auth/sessions.js';
 import type { Tx } from '../db/database.js';
 import { constraintName, sqlState } from '../db/errors.js';
@@ -31,6 +33,14 @@ export type SessionDeps = Pick<Deps, 'db' | 'config' | 'signInThrottle'>;
 export const sessionsPerPrincipalMax = 50;
 
 const codeInvalid = () => new DomainError('sign_in_code_invalid', 'this sign-in code is not valid: it may be mistyped, already used or expired; ask for a new one');
+
+/** Where each role lands once signed in: its own page. */
+export const homePaths: Record<PrincipalRole, string> = {
+  volunteer: '/app/wallet',
+  merchant: '/app/counter',
+  organiser: '/app/desk',
+  admin: '/app/office',
+};
 
 /** The sign-in page's address with a code filled in. */
 export function signInUrl(publicUrl: string, code: string): string {
@@ -136,11 +146,15 @@ async function createSessionRow(
  * active. An unknown, malformed, used or expired code, or one naming someone deactivated, all get
  * the one answer sign_in_code_invalid, and count as a failure against `client` (an address) and the
  * instance: past the limits every attempt gets 429 until the minute frees.
+ *
+ * With a `pendingIdentity` (a provider identity that found no principal, carried in a signed cookie),
+ * the identity is linked to the code's principal in the same transaction, unless the identity or the
+ * principal is linked already; `identityLinked` says whether it was.
  */
 export async function signInWithCode(
   deps: SessionDeps,
-  input: { code: string; deviceLabel: string; client: string },
-): Promise<SignedIn> {
+  input: { code: string; deviceLabel: string; client: string; pendingIdentity?: ProviderIdentity | undefined },
+): Promise<SignedIn & { identityLinked: boolean }> {
   deps.signInThrottle.check(input.client);
   const code = normaliseSignInCode(input.code);
   const signedIn =
@@ -150,7 +164,11 @@ export async function signInWithCode(
         if (!named) return undefined;
         const name = await activePrincipalName(tx, named.role, named.principal_id);
         if (name === undefined) return undefined;
-        return createSessionRow(tx, deps, { role: named.role, principalId: named.principal_id, deviceLabel: input.deviceLabel, method: 'code' }, name);
+        const session = await createSessionRow(tx, deps, { role: named.role, principalId: named.principal_id, deviceLabel: input.deviceLabel, method: 'code' }, name);
+        const identityLinked = input.pendingIdentity
+          ? await linkIdentity(tx, { ...input.pendingIdentity, role: named.role, principalId: named.principal_id, linkedBy: 'sign_in_code' })
+          : false;
+        return { ...session, identityLinked };
       })
     );
   if (!signedIn) {
@@ -214,4 +232,17 @@ export async function revokeSessions(deps: Pick<Deps, 'db'>, actor: Actor, princ
   }
   const counts = await deps.db.transaction().execute((tx) => revokeAllOf(tx, id, role));
   return { principalId: id, sessionsEnded: counts.sessions, codesVoided: counts.codes };
+}
+
+/**
+ * Opens a session for a provider identity the provider has just vouched for: 403
+ * identity_not_linked when the identity is linked to nobody (never a new principal), 403 forbidden
+ * when the person it is linked to is no longer active.
+ */
+export async function signInWithProvider(deps: Pick<Deps, 'db' | 'config'>, identity: ProviderIdentity, deviceLabel: string): Promise<SignedIn> {
+  const link = await findIdentityLink(deps.db, identity.issuer, identity.subject);
+  if (!link) throw identityNotLinked();
+  const signedIn = await openSession(deps, { role: link.role, principalId: link.principal_id, deviceLabel, method: 'oidc' });
+  if (!signedIn) throw forbidden('the person this identity is linked to is no longer active in this programme');
+  return signedIn;
 }

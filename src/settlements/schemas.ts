@@ -1,7 +1,8 @@
 import { pageQuery, z } from '../http/openapi.js';
+import { timestampSchema } from '../http/timestamps.js';
 import { pointsPerTransactionMax } from '../points/schemas.js';
 
-const timestamp = z.string().datetime({ offset: true });
+const timestamp = timestampSchema;
 
 const periodFields = {
   from: timestamp.optional().openapi({ param: { name: 'from', in: 'query' }, description: 'Inclusive start (ISO 8601)' }),

@@ -2,6 +2,7 @@ import type { Actor } from '../auth/actor.js';
 import { newId, uuidPattern } from '../db/ids.js';
 import type { ServiceDeps } from '../deps.js';
 import { DomainError, forbidden, notFound, validationFailed } from '../errors.js';
+import { instantInRange } from '../http/timestamps.js';
 import { decodeCursor, encodeCursor } from '../http/paging.js';
 import { merchantAccountId, payoutAccountId } from '../ledger/accounts.js';
 import { applyLedger } from '../ledger/apply.js';
@@ -33,7 +34,7 @@ export async function listMerchantRedemptions(
   let before: { micros: number; id: string } | undefined;
   if (query.cursor) {
     const [micros, id] = decodeCursor(query.cursor, 2);
-    if (typeof micros !== 'number' || !Number.isSafeInteger(micros) || typeof id !== 'string' || !uuidPattern.test(id)) {
+    if (typeof micros !== 'number' || !Number.isSafeInteger(micros) || !instantInRange(micros / 1000) || typeof id !== 'string' || !uuidPattern.test(id)) {
       throw validationFailed([{ path: 'cursor', message: 'not a cursor this endpoint issued' }]);
     }
     before = { micros, id };

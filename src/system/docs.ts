@@ -11,7 +11,6 @@ const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'))
 const assets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
   'favicon-32x32.png': 'image/png',
 };
 
@@ -26,7 +25,6 @@ const page = `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
   <script src="/docs/init.js"></script>
 </body>
 </html>
@@ -36,10 +34,13 @@ const init = `window.ui = SwaggerUIBundle({
   url: '/openapi.json',
   dom_id: '#swagger-ui',
   deepLinking: true,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-  layout: 'StandaloneLayout',
+  // BaseLayout: no top bar. The top bar's logo is an SVG with an inline <style>, which the
+  // Content-Security-Policy (style-src 'self') refuses, and its URL box has nothing to explore.
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: 'BaseLayout',
   validatorUrl: null,
-  persistAuthorization: true
+  // A bearer token pasted here stays in this tab's memory only, never in localStorage.
+  persistAuthorization: false
 });
 `;
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { uuidPattern } from '../db/ids.js';
 import { DomainError } from '../errors.js';
 import { keyFilePath, keyRingFromConfig, keyRingFromFile, loadOrCreateKeyFile, signingAlg, type KeyRing } from './keys.js';
 
@@ -60,7 +61,9 @@ export function createAccessTokens(config: Config, ring: KeyRing): AccessTokens 
     ring,
     /**
      * Verifies a bearer token: signature by a live key, algorithm pinned to EdDSA, issuer,
-     * audience and expiry required, with a small clock tolerance. Every failure is `unauthorized`.
+     * audience, issue time and expiry required, with a small clock tolerance; issued no later than
+     * now (within the tolerance) and living at most ACCESS_TOKEN_LIFETIME_MAX_SECONDS. Every
+     * failure is `unauthorized`.
      */
     async verify(token) {
       const cached = verified.get(token);
@@ -74,18 +77,30 @@ export function createAccessTokens(config: Config, ring: KeyRing): AccessTokens 
           issuer: config.TOKEN_ISSUER,
           audience: config.TOKEN_AUDIENCE,
           clockTolerance: config.CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+          // iat is required (RFC 9068 access tokens carry it; everything we mint sets it): without
+          // it a token's lifetime cannot be bounded.
+          requiredClaims: ['exp', 'iat', 'sub', 'iss', 'aud'],
         });
+        const iat = payload.iat as number;
+        const exp = payload.exp as number;
+        if (iat > Date.now() / 1000 + config.CLOCK_TOLERANCE_SECONDS) throw new DomainError('unauthorized', 'token issued in the future');
+        if (exp - iat > config.ACCESS_TOKEN_LIFETIME_MAX_SECONDS) {
+          throw new DomainError('unauthorized', `token lifetime exceeds ${config.ACCESS_TOKEN_LIFETIME_MAX_SECONDS} seconds`);
+        }
         if (protectedHeader.typ !== undefined && protectedHeader.typ !== accessTokenTyp && protectedHeader.typ !== 'JWT') {
           throw new DomainError('unauthorized', 'this kind of token is not an access token');
         }
-        const claims = claimsSchema.safeParse(payload);
-        if (!claims.success) throw new DomainError('unauthorized', 'token claims are missing or malformed');
-        remember(token, claims.data, payload.exp as number);
-        return claims.data;
+        const parsed = claimsSchema.safeParse(payload);
+        if (!parsed.success) throw new DomainError('unauthorized', 'token claims are missing or malformed');
+        // Ids are normalised here, once: a uuid `sub` in any case names the same principal, so the
+        // principal cache, deactivation and every row written under this actor see one spelling.
+        const claims: AccessClaims = { role: parsed.data.role, sub: uuidPattern.test(parsed.data.sub) ? parsed.data.sub.toLowerCase() : parsed.data.sub };
+        remember(token, claims, payload.exp as number);
+        return claims;
       } catch (error) {
         if (error instanceof DomainError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new DomainError('unauthorized', 'token expired');
+        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'iat') throw new DomainError('unauthorized', 'token has no valid iat (issued-at) claim');
         if (error instanceof joseErrors.JOSEError) throw new DomainError('unauthorized', 'token rejected');
         throw error;
       }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { inScope, type Actor } from '../auth/actor.js';
+import { linkAtRegistration } from '../auth/identities.js';
 import { newId } from '../db/ids.js';
 import type { Status, VolunteersTable } from '../db/types.js';
 import type { ServiceDeps } from '../deps.js';
@@ -57,6 +58,7 @@ export async function createVolunteer(deps: ServiceDeps, actor: Actor, input: Cr
   const row = await deps.db.transaction().execute(async (tx) => {
     const inserted = await insertVolunteer(tx, { id, name: input.name, phone: input.phone ?? null, org_unit_id: unit.id });
     await openVolunteerAccounts(tx, id);
+    await linkAtRegistration(tx, deps.config, 'volunteer', id, input.externalSubject);
     return inserted;
   });
   return toVolunteer(row);

@@ -1,4 +1,5 @@
 import { z } from '../http/openapi.js';
+import { timestampSchema } from '../http/timestamps.js';
 import { PeriodSchema, SummaryQuery } from '../reports/schemas.js';
 
 /** Points a category may award: the same bound as an activity's point rule. */
@@ -6,7 +7,7 @@ export const categoryPointsMax = 1000;
 /** How far ahead a wish may say it is needed by. */
 export const neededByDaysMax = 366;
 
-const timestamp = z.string().datetime({ offset: true }).openapi({ example: '2026-11-23T10:00:00+08:00' });
+const timestamp = timestampSchema;
 const note = z.string().trim().min(1).max(500);
 
 export const WishStatusSchema = z.enum(['open', 'taken', 'done', 'confirmed', 'cancelled', 'expired']).openapi({

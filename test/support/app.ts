@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import type { Role } from '../../src/tokens/access.js';
+import { responseChecker, type OpenApiDocument } from './openapi-check.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -55,6 +56,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  // Every answer a test receives through request() is checked against /openapi.json, so the
+  // document and the service cannot drift apart unnoticed.
+  let checker: Promise<ReturnType<typeof responseChecker>> | undefined;
+  const checkerFor = () => (checker ??= fetch(`${baseUrl}/openapi.json`).then(async (r) => responseChecker((await r.json()) as OpenApiDocument)));
 
   return {
     baseUrl,
@@ -71,6 +76,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       let parsed: unknown = text;
       const type = response.headers.get('content-type') ?? '';
       if (type.includes('json') && text) parsed = JSON.parse(text);
+      const mismatch = (await checkerFor())(method, urlPath, response.status, response.headers.get('content-type'), text, parsed);
+      if (mismatch) throw new Error(`the answer does not match /openapi.json: ${mismatch}\n${text.slice(0, 500)}`);
       return { status: response.status, headers: response.headers, body: parsed as any };
     },
     token: (role, sub, ttlSeconds) => deps.accessTokens.mint({ role, sub }, ttlSeconds),

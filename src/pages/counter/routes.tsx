@@ -67,7 +67,7 @@ export function counterPages(deps: PageDeps) {
       return seeOther(`/app/counter?redeemed=${redeemed.id}`);
     } catch (error) {
       if (!(error instanceof DomainError) || !reasons.has(error.code)) throw error;
-      const reason = error.code === 'token_already_used' && error.extensions.status === 'cancelled' ? 'cancelled' : error.code;
+      const reason = error.code === 'token_already_used' && error.extensions.redemptionStatus === 'cancelled' ? 'cancelled' : error.code;
       return seeOther(`/app/counter?refused=${reason}`);
     }
   });
