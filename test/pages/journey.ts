@@ -22,7 +22,7 @@ export async function counterJourney(app: TestApp, f: Factory, options: { screen
   await award(app, f.adminToken, volunteer.id, 200, '社区清洁');
   const shop = await f.merchant(undefined, '幸福理发店');
   const otherShop = await f.merchant(undefined, '平安药房');
-  await f.pack(shop.id, { title: '理发一次', points: 40, stock: 10 });
+  const pack = await f.pack(shop.id, { title: '理发一次', points: 40, stock: 10 });
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jifen-camera-'));
   let phoneBrowser: Browser | undefined;
@@ -43,7 +43,7 @@ export async function counterJourney(app: TestApp, f: Factory, options: { screen
     expect(await phone.locator('#balance').textContent()).toBe('200');
 
     await phone.getByRole('link', { name: '兑换礼包' }).click();
-    await phone.getByRole('link', { name: '兑换：理发一次' }).click();
+    await phone.locator(`#pack-${pack.id}`).getByRole('link', { name: '兑换：理发一次' }).click();
     await phone.getByRole('button', { name: '确认兑换' }).click();
     await phone.waitForURL(/\/app\/wallet\/claims\/[0-9a-f-]{36}$/);
     expect(await phone.locator('#claim-qr svg').count()).toBe(1);

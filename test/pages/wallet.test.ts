@@ -45,10 +45,10 @@ describe('the wallet', () => {
     await screenshot(page, 'wallet-home');
 
     const merchant = await f.merchant(undefined, '幸福理发店');
-    await f.pack(merchant.id, { title: '理发一次', points: 40, stock: 5, perVolunteerLimit: 2 });
+    const pack = await f.pack(merchant.id, { title: '理发一次', points: 40, stock: 5, perVolunteerLimit: 2 });
     await page.getByRole('link', { name: '兑换礼包' }).click();
     await page.waitForURL(/\/app\/wallet\/packs$/);
-    const card = page.locator('.card', { hasText: '理发一次' });
+    const card = page.locator(`#pack-${pack.id}`);
     expect(await card.textContent()).toContain('幸福理发店');
     await expectAccessible(page, 'packs');
     await screenshot(page, 'wallet-packs');
