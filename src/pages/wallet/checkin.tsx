@@ -71,7 +71,8 @@ export function CheckIn(props: CheckInProps) {
           {activity.rule.kind === 'per_unit' && (
             <Field id="units" label={t.units} hint={t.unitsHint} error={props.unitsError} errorPrefix={sharedStrings[props.lang].errorPrefix} inputmode="numeric" value={props.units ?? ''} maxlength={4} />
           )}
-          <Button>{t.checkOutButton}</Button>
+          {/* Just checked in: checking out is not the next thing to do, so it does not look like it. */}
+          <Button variant={props.done?.action === 'in' ? 'secondary' : 'primary'}>{t.checkOutButton}</Button>
         </PostForm>
       )}
       {props.state === 'done' && !props.done && <p id="check-in-done">{t.alreadyDone}</p>}
