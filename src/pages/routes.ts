@@ -12,6 +12,8 @@ import { counterPages } from './counter/routes.js';
 import { signInPages } from './signin/routes.js';
 import { verifyPages } from './verify/routes.js';
 import { walletPages } from './wallet/routes.js';
+import { wallPages } from './wall/routes.js';
+import { deskWishPages, walletWishPages } from './wishes/routes.js';
 
 /** A year: how long the language and text-size choices are remembered. */
 const prefsMaxAgeSeconds = 365 * 24 * 3600;
@@ -68,6 +70,10 @@ export function pageRoutes(deps: Deps) {
   });
 
   app.route('/app', signInPages(pd));
+  // Wishes sit under the wallet and the desk: mounted before those areas, so they answer first.
+  app.route('/app/wallet/wishes', walletWishPages(pd));
+  app.route('/app/desk/wishes', deskWishPages(pd));
+  app.route('/app/wall', wallPages(pd));
   app.route('/app/wallet', walletPages(pd));
   app.route('/app/counter', counterPages(pd));
   app.route('/app/verify', verifyPages(pd));

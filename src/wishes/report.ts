@@ -163,3 +163,13 @@ export const wishReportCsv: CsvLayout<WishReport, WishReportLine> = {
     { header: '完成用时中位数(分钟) median minutes to complete', value: (r) => oneDecimal(r.medianMinutesToComplete) },
   ],
 };
+
+/**
+ * The figures of one subtree for the month holding today, with no caller: what the public wall
+ * shows (counts and rates only, never a name). The same cohort and the same query as the report.
+ */
+export async function monthFigures(deps: Pick<ServiceDeps, 'db' | 'config'>, withinPath: string): Promise<{ period: Period } & WishFigures> {
+  const bounds = await periodBounds(deps.db, deps.config.PROGRAMME_TIME_ZONE, 'month', undefined);
+  const rows = await wishGroups(deps.db, { withinPath, from: bounds.from, to: bounds.to });
+  return { period: toPeriod('month', bounds, deps.config.PROGRAMME_TIME_ZONE), ...figures(rows.find((r) => r.kind === 'total')) };
+}

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
-import type { WishCategoriesTable, WishEventsTable, WishesTable, WishStatus } from '../db/types.js';
+import type { VolunteerPostKind, WishCategoriesTable, WishEventsTable, WishesTable, WishStatus } from '../db/types.js';
 import { withinAny } from '../posts/repository.js';
 
 /**
@@ -276,4 +276,48 @@ export async function expireDue(db: Db, batchMax: number): Promise<number> {
     )
     select count(*)::bigint as n from history`.execute(db);
   return result.rows[0]?.n ?? 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The desk and the wall
+
+/** A volunteer an organiser might give a wish to, with the post it holds in the wish's unit, if any. */
+export interface CandidateRow {
+  id: string;
+  name: string;
+  phone: string | null;
+  unit_name: string;
+  post_kind: VolunteerPostKind | null;
+}
+
+/**
+ * Active volunteers under every one of `withinPaths` (the wish's community and the organiser's
+ * subtree), except `excludeId` (the poster), whose name or phone holds `text` when given; the
+ * post holders of `unitId` first, then by name. `strpos` rather than LIKE: what people type is
+ * matched as typed, never as a pattern.
+ */
+export async function listTakerCandidates(db: Db, q: { withinPaths: string[]; unitId: string; excludeId: string | null; text: string | undefined; limit: number }): Promise<CandidateRow[]> {
+  let query = db
+    .selectFrom('volunteers as v')
+    .innerJoin('org_units as u', 'u.id', 'v.org_unit_id')
+    .select([
+      'v.id',
+      'v.name',
+      'v.phone',
+      'u.name as unit_name',
+      sql<VolunteerPostKind | null>`(select p.kind from volunteer_posts p where p.volunteer_id = v.id and p.org_unit_id = ${q.unitId}::uuid and p.ended_at is null order by p.kind limit 1)`.as('post_kind'),
+    ])
+    .where('v.status', '=', 'active');
+  for (const path of q.withinPaths) query = query.where(sql<boolean>`starts_with(u.path, ${path}::text)`);
+  if (q.excludeId) query = query.where('v.id', '<>', q.excludeId);
+  if (q.text) query = query.where(sql<boolean>`(strpos(lower(v.name), lower(${q.text})) > 0 or strpos(coalesce(v.phone, ''), ${q.text}) > 0)`);
+  const holdsNoPost = sql`not exists (select 1 from volunteer_posts p where p.volunteer_id = v.id and p.org_unit_id = ${q.unitId}::uuid and p.ended_at is null)`;
+  return query.orderBy(holdsNoPost).orderBy('v.name').orderBy('v.id').limit(q.limit).execute();
+}
+
+/** Active org units under a path, in tree order: where a wish may be posted. */
+export async function listActiveUnitsUnder(db: Db, path: string | undefined, limit: number): Promise<{ id: string; name: string; path: string }[]> {
+  let query = db.selectFrom('org_units').select(['id', 'name', 'path']).where('status', '=', 'active');
+  if (path) query = query.where(sql<boolean>`starts_with(path, ${path}::text)`);
+  return query.orderBy('path').limit(limit).execute();
 }

@@ -9,7 +9,7 @@ export const sharedStrings = catalogue(
     largeText: '大字',
     largeTextLabel: '切换到大字模式',
     normalText: '标准字',
-    normalTextLabel: '切换到标准字号',
+    normalTextLabel: '切换到标准字',
     account: '我的账号',
     signOut: '退出登录',
     signIn: '登录',

@@ -2,6 +2,7 @@ import type { Lang } from '../common/i18n.js';
 import { formatNumber } from '../common/i18n.js';
 import { ButtonLink } from '../common/components.js';
 import { walletStrings } from './strings.js';
+import { wishStrings } from '../wishes/strings.js';
 
 export interface WalletFigures {
   balance: number;
@@ -74,6 +75,7 @@ export function WalletHome(props: { lang: Lang; name: string; figures: WalletFig
         <ButtonLink href="/app/wallet/statement" variant="secondary">
           {t.menuStatement}
         </ButtonLink>
+        <ButtonLink href="/app/wallet/wishes" variant="secondary">{wishStrings[props.lang].wallTitle}</ButtonLink>
         <ButtonLink href="/app/wallet/certificate" variant="secondary">
           {t.menuCertificate}
         </ButtonLink>
