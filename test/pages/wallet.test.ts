@@ -136,6 +136,27 @@ describe('the wallet', () => {
     expect(problems).toEqual([]);
   });
 
+  it('brings a volunteer who scans the check-in QR before signing in back to check in, once the typed code signs them in', async () => {
+    const unit = await f.orgUnit();
+    const volunteer = await f.volunteer(unit.id, { name: '刘淑芬' });
+    const { activity } = await records.running(unit.id, { kind: 'fixed', points: 5 });
+    const url: string = (await app.request('GET', `/v1/activities/${activity.id}/check-in-code`, { token: f.adminToken })).body.url;
+    const page = await (await newPhone(browser)).newPage();
+    const problems = watchProblems(page);
+    await page.goto(url);
+    expect(page.url()).toBe(`${app.baseUrl}/app/sign-in?next=${encodeURIComponent(new URL(url).pathname + new URL(url).search)}`);
+    // A mistyped code first: said in words next to the field.
+    await page.locator('#code').fill('ZZZZ-ZZZZ');
+    await page.getByRole('button', { name: '登录' }).click();
+    expect(await page.locator('#code-error').textContent()).toContain('这个登录码不能用');
+    await expectAccessible(page, 'sign-in with an error');
+    const issued = await app.request('POST', '/v1/sign-in-codes', { token: f.adminToken, body: { role: 'volunteer', principalId: volunteer.id } });
+    await page.locator('#code').fill(issued.body.code.toLowerCase());
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect.poll(() => page.locator('#check-in-outcome .outcome-title').textContent()).toBe('签到成功');
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+  });
+
   it('prints a certificate of the volunteer’s hours, whose QR code leads to a page that verifies it', async () => {
     const { page, problems, volunteer, unit } = await volunteerPage('陈建华', 0);
     const type = await f.activityType({ kind: 'per_hour', points: 10 });
