@@ -48,6 +48,11 @@ export function formatDateTime(lang: Lang, at: Date | string, timeZone: string):
   return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(at));
 }
 
+/** A recent moment, short enough for a table cell on a phone: month, day and time ("12月6日 17:14"). */
+export function formatShortDateTime(lang: Lang, at: Date | string, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang, { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(at));
+}
+
 export function formatDate(lang: Lang, at: Date | string, timeZone: string): string {
   return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(at));
 }

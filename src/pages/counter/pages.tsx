@@ -1,6 +1,6 @@
 import { Button, ButtonLink, ErrorSummary, Field, Outcome, Pager, PostForm, SummaryList, Table } from '../common/components.js';
 import type { Lang } from '../common/i18n.js';
-import { formatDateTime, formatNumber } from '../common/i18n.js';
+import { formatDateTime, formatNumber, formatShortDateTime } from '../common/i18n.js';
 import { sharedStrings } from '../common/strings.js';
 import { counterStrings } from './strings.js';
 
@@ -145,7 +145,7 @@ export function Settlement(props: {
             head={[t.when, t.pack, t.volunteer, t.points]}
             numeric={[3]}
             empty={t.redemptionsEmpty}
-            rows={props.redemptions.map((line) => [formatDateTime(props.lang, line.redeemedAt, props.timeZone), line.packTitle, line.volunteerName, n(line.points)])}
+            rows={props.redemptions.map((line) => [formatShortDateTime(props.lang, line.redeemedAt, props.timeZone), line.packTitle, line.volunteerName, n(line.points)])}
           />
           <Pager olderHref={props.moreHref} olderLabel={t.more} newerLabel="" />
         </>

@@ -10,7 +10,7 @@ import { deviceLabelFrom } from '../../sessions/device.js';
 import { endOwnSession, endSession, listOwnSessions, signInWithCode } from '../../sessions/service.js';
 import { Button, ErrorSummary, Field, Outcome, PostForm, Table } from '../common/components.js';
 import { roleHomes, type PageDeps, type PageEnv } from '../common/env.js';
-import { formatDateTime } from '../common/i18n.js';
+import { formatShortDateTime } from '../common/i18n.js';
 import { renderPage } from '../common/render.js';
 import { isLocalPage, readForm, requireRole } from '../common/session.js';
 import { sharedStrings } from '../common/strings.js';
@@ -126,7 +126,7 @@ export function signInPages(deps: PageDeps) {
           caption={t.sessionsCaption}
           head={[t.device, t.since, t.lastSeen]}
           empty={t.noSessions}
-          rows={sessions.items.map((s) => [`${s.deviceLabel}${s.current ? t.thisDevice : ''}`, formatDateTime(lang, s.createdAt, tz), formatDateTime(lang, s.lastSeenAt, tz)])}
+          rows={sessions.items.map((s) => [`${s.deviceLabel}${s.current ? t.thisDevice : ''}`, formatShortDateTime(lang, s.createdAt, tz), formatShortDateTime(lang, s.lastSeenAt, tz)])}
         />
         <PostForm action="/app/sign-out">
           <Button variant="secondary">{t.signOut}</Button>
