@@ -16,6 +16,7 @@
 --   0015_sign_in.sql
 --   0016_wishes.sql
 --   0017_redemption_short_codes.sql
+--   0020_lookups_keep_generic_plans.sql
 
 -- Sequences
 create sequence certificate_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1;
@@ -657,6 +658,7 @@ CREATE OR REPLACE FUNCTION public.active_principals(p_role text, p_ids uuid[])
  LANGUAGE plpgsql
  STABLE
  SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
   begin
     if p_role = 'organiser' then
@@ -1191,6 +1193,7 @@ CREATE OR REPLACE FUNCTION public.volunteer_ledgers(p_ids uuid[])
  LANGUAGE plpgsql
  STABLE
  SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
   begin
     return query

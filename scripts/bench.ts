@@ -12,10 +12,12 @@
  * averaged into a figure meant to say what the service sustains. pgbench, compiled C, needs none.
  *
  * With --analyze-empty, the benchmark first runs ANALYZE on the freshly migrated, still empty
- * database (what autovacuum does on a new deployment before the ledger fills) and leaves the seeded
- * tables unanalyzed afterwards, so every statistic the planner has says "empty": the hot statements
- * must keep their key-lookup plans anyway (sql/0014_plans_and_counts.sql). Its figures should stay
- * within 15% of a normal run's; it writes ledger-analyze-empty.json and .md beside the normal ones.
+ * database (what autovacuum does on a new deployment before the ledger fills), and goes on exactly
+ * as a normal run: the ledger's tables (transactions, postings, idempotency keys) then carry
+ * statistics saying they are empty while the load fills them, and the hot statements must keep
+ * their key-lookup plans anyway (sql/0014_plans_and_counts.sql). Its figures should stay within 15%
+ * of a normal run's; it writes ledger-analyze-empty.json and .md beside the normal ones. (Tables
+ * that are never analyzed again at all, the seeded ones included, are test/plans.test.ts's case.)
  *
  * Environment: BENCH_SERVER_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (default 15), BENCH_WARMUP_SECONDS (default 5), BENCH_OUT (default bench-results), BENCH_STATEMENT_POSTINGS (the long
@@ -148,9 +150,9 @@ async function main() {
       select gen_random_uuid(), 'bench ' || g, '${unitId}' from generate_series(1, ${volunteerCount}) g;
       insert into accounts (id, kind, owner_id) select id, 'volunteer', id from volunteers;
       insert into accounts (id, kind, owner_id) select ledger_account_id('held:' || id), 'held', id from volunteers;`);
-    // The seeded tables only, as pgbench -i does for its own; the ledger tables stay as they are.
-    // With --analyze-empty nothing is analyzed again: the planner goes on believing every table empty.
-    if (!analyzeEmpty) await db.unsafe('vacuum analyze org_units, volunteers, accounts');
+    // The seeded tables only, as pgbench -i does for its own; the ledger tables stay as they are
+    // (with --analyze-empty, analyzed while empty).
+    await db.unsafe('vacuum analyze org_units, volunteers, accounts');
     const volunteerIds = (await db<{ id: string }[]>`select id from volunteers order by id`).map((r) => r.id);
 
     const config = loadConfig(env);

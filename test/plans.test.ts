@@ -91,4 +91,13 @@ describe('plans on a database analyzed while empty', () => {
     const scanned = Object.fromEntries(hotTables.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
     expect(scanned).toEqual(Object.fromEntries(hotTables.map((t) => [t, 0])));
   });
+
+  it('the batched lookups keep one plan per connection rather than planning at every call', async () => {
+    // A uuid[] parameter is assumed to hold ten elements, so PostgreSQL would otherwise re-plan each
+    // call for its actual batch: most of a balance read's cost in the database.
+    const rows = await scratch.sql<{ proname: string; proconfig: string[] }[]>`
+      select proname, proconfig from pg_proc where proname in ('active_principals', 'volunteer_ledgers') order by proname`;
+    expect(rows.map((r) => r.proname)).toEqual(['active_principals', 'volunteer_ledgers']);
+    for (const r of rows) expect(r.proconfig).toEqual(expect.arrayContaining(['enable_seqscan=off', 'plan_cache_mode=force_generic_plan']));
+  });
 });

@@ -1,4 +1,5 @@
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import fs from 'node:fs';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from './support/app.js';
@@ -204,6 +205,31 @@ describe('service history and certificates', () => {
     const summary = await app.request('GET', `/v1/reports/summary?orgUnitId=${district.id}&period=year`, { token: f.adminToken });
     expect(summary.status).toBe(200);
     expect(summary.body.hoursByType.find((t: any) => t.typeCode === type.code)).toMatchObject({ minutes: 1090, hours: 18.16 });
+  });
+
+  it('carry exactly the claims docs/certificates.md lists, and its worked example verifies as the page says', async () => {
+    const doc = fs.readFileSync(new URL('../docs/certificates.md', import.meta.url), 'utf8');
+    const claimsTable = doc.slice(doc.indexOf('Claims:'), doc.indexOf('There is **no `exp`**'));
+    const documented = [...claimsTable.matchAll(/^\| `([a-zA-Z]+)` \|/gm)].map((m) => m[1]);
+    const unit = await f.orgUnit();
+    const v = await f.volunteer(unit.id);
+    const cert = await app.request('GET', `/v1/volunteers/${v.id}/certificate`, { token: f.adminToken });
+    const payload = JSON.parse(Buffer.from(cert.body.certificate.split('.')[1], 'base64url').toString());
+    expect(Object.keys(payload).sort()).toEqual([...documented].sort());
+    expect(payload.exp).toBeUndefined();
+
+    // The worked example: its JWKS and token, checked the way the page tells a verifier to.
+    const jwks = JSON.parse(/```json\n(\{"keys".*\})\n```/.exec(doc)![1]!);
+    const token = /```text\n([A-Za-z0-9_.-]+)\n```/.exec(doc)![1]!;
+    const certificateKeys = { keys: jwks.keys.filter((k: any) => k['x-jifen-purpose'] === 'certificate') };
+    const { payload: example } = await jwtVerify(token, createLocalJWKSet(certificateKeys), { algorithms: ['EdDSA'], typ: 'jifen-certificate+jwt', audience: 'jifen-certificate', issuer: 'jifen' });
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: 'example-2026', typ: 'jifen-certificate+jwt' });
+    const shown = JSON.parse(/decodes to\n\n```json\n([\s\S]*?)\n```/.exec(doc)![1]!);
+    expect(example).toEqual(shown);
+    expect(Object.keys(example).sort()).toEqual([...documented].sort());
+    expect(example.jti).toBe(example.certificateNumber);
+    const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BA' : 'AA');
+    await expect(jwtVerify(tampered, createLocalJWKSet(certificateKeys), { algorithms: ['EdDSA'], audience: 'jifen-certificate' })).rejects.toThrow();
   });
 
   it('is refused to other volunteers and merchants', async () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { codeAlphabet } from '../src/sessions/codes.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import type { Factory } from './support/factories.js';
@@ -66,6 +67,10 @@ describe('sessions', () => {
       expect(res.body.code).toBe('sign_in_code_invalid');
       expect(res.headers.get('set-cookie')).toBeNull();
     }
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const count = (outcome: string) => Number(new RegExp(`jifen_sign_ins_total\\{method="code",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect(count('ok')).toBeGreaterThanOrEqual(1);
+    expect(count('invalid')).toBeGreaterThanOrEqual(4);
   });
 
   it('cookie writes need our own origin (403 csrf_refused otherwise); Sec-Fetch-Site same-origin also passes', async () => {
@@ -102,6 +107,8 @@ describe('sessions', () => {
     const after = await withCookie(app, cookie, 'GET', '/v1/sessions/current');
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('unauthorized');
+    // The browser is told to forget a cookie that names no session.
+    expect(setCookieLine(after)).toMatch(/^jifen_session=;.*Max-Age=0/);
   });
 
   it('a session secret that was never issued is refused', async () => {
@@ -167,6 +174,7 @@ describe('who may issue codes', () => {
       { role: 'organiser', id: organiser.id, hours: 12 },
       { role: 'merchant', id: merchant.id, hours: 90 * 24 },
       { role: 'admin', id: 'night-shift', hours: 12 },
+      { role: 'admin', id: '王主任', hours: 12 },
     ];
     for (const { role, id, hours } of cases) {
       const { code } = await issueCode(app, f.adminToken, role, id);
@@ -246,6 +254,31 @@ describe('own sessions', () => {
     const self = await withCookie(app, laptop.cookie, 'DELETE', `/v1/sessions/${newest.id}`);
     expect(self.status).toBe(204);
     expect(setCookieLine(self)).toMatch(/Max-Age=0/);
+  });
+
+  it('a person keeps at most 50 sessions: one more ends the one idle longest', async () => {
+    const person = await f.volunteer(unit.id);
+    const first = await signIn(app, (await issueCode(app, f.adminToken, 'volunteer', person.id)).code);
+    await app.deps.db
+      .updateTable('sessions')
+      .set({ created_at: new Date(Date.now() - 7_200_000), last_seen_at: new Date(Date.now() - 3_600_000) })
+      .where('principal_id', '=', person.id)
+      .execute();
+    const rows = Array.from({ length: 49 }, (_, i) => ({
+      id: `01936b2e-7c1a-7e55-9d4b-${String(i).padStart(12, '0')}`,
+      secret_hash: `${'a'.repeat(62)}${String(i).padStart(2, '0')}`,
+      role: 'volunteer' as const,
+      principal_id: person.id,
+      device_label: 'old phone',
+      method: 'code' as const,
+      expires_at: new Date(Date.now() + 86_400_000),
+    }));
+    await app.deps.db.insertInto('sessions').values(rows).execute();
+    const latest = await signIn(app, (await issueCode(app, f.adminToken, 'volunteer', person.id)).code);
+    const count = await app.deps.db.selectFrom('sessions').select((eb) => eb.fn.countAll<string>().as('n')).where('principal_id', '=', person.id).executeTakeFirst();
+    expect(Number(count!.n)).toBe(50);
+    expect((await withCookie(app, first.cookie, 'GET', '/v1/sessions/current')).status).toBe(401);
+    expect((await withCookie(app, latest.cookie, 'GET', '/v1/sessions/current')).status).toBe(200);
   });
 
   it('signing in again in the same browser ends the session it had', async () => {
@@ -352,6 +385,23 @@ describe('without an identity provider', () => {
 });
 
 describe('settings', () => {
+  it('the provider settings come all together, over https unless the provider is on this host', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ OIDC_ISSUER: 'https://sso.example.org/realms/a' })).toEqual([expect.stringContaining('set together')]);
+    const all = { OIDC_CLIENT_ID: 'jifen', OIDC_CLIENT_SECRET: 's' };
+    expect(problems({ ...all, OIDC_ISSUER: 'http://sso.example.org' })).toEqual([expect.stringContaining('https')]);
+    expect(problems({ ...all, OIDC_ISSUER: 'http://127.0.0.1:8080' })).toEqual([]);
+    expect(problems({ ...all, OIDC_ISSUER: 'https://sso.example.org', OIDC_TOKEN_ALGORITHMS: 'HS256' })).toEqual([expect.stringContaining('OIDC_TOKEN_ALGORITHMS')]);
+    expect(problems({ SESSION_TTL_ADMIN_SECONDS: '10' })).toEqual([expect.stringContaining('SESSION_TTL_ADMIN_SECONDS')]);
+  });
+
   it('over https the cookie is Secure and PUBLIC_URL\'s origin passes the CSRF rule', async () => {
     const secure = await startTestApp({ PUBLIC_URL: 'https://jifen.example.org' });
     try {

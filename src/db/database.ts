@@ -179,7 +179,8 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     reserve: async () => {
       const slot = await acquire();
       inUse += 1;
-      const closesAtStart = slot.closes;
+      let closesAtStart = slot.closes;
+      let statements = 0;
       let released = false;
       return {
         release: () => {
@@ -194,7 +195,19 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
           // would open a fresh session and run outside the transaction begun on the old one. The
           // lease fails instead; the slot reconnects for its next lease.
           if (slot.closes !== closesAtStart) throw Object.assign(new Error('the database connection was lost'), { code: 'CONNECTION_CLOSED' });
-          return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
+          const first = statements === 0;
+          statements += 1;
+          try {
+            return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
+          } catch (error) {
+            // The lease's first statement found no session to run in (PostgreSQL refused the
+            // connection, or answered that it is shutting down or starting up): nothing ran, so it
+            // goes once more on a fresh connection. Around a restart a refusal can reach a slot
+            // after PostgreSQL is already back; the second attempt is then served at once.
+            if (!first || !refusedBeforeRunning(error)) throw error;
+            closesAtStart = slot.closes;
+            return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
+          }
         },
       };
     },
@@ -229,6 +242,12 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       await pool.end();
     },
   };
+}
+
+/** Errors that mean a statement never reached a session: the connection was refused outright. */
+function refusedBeforeRunning(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === '57P03';
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

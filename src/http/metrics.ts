@@ -21,6 +21,11 @@ export interface Metrics {
   /** Writes per group commit (see writes/groups.ts): 1 when the service is quiet, more under load. */
   writeGroupSize: Histogram;
   /**
+   * Sign-in attempts by method ('code' | 'oidc') and outcome ('ok', 'invalid', 'limited', 'refused',
+   * 'not_linked'): a rise in 'invalid' or 'limited' is someone guessing codes.
+   */
+  signIns: Counter<'method' | 'outcome'>;
+  /**
    * Gives the scrape-time collectors a database to read. Called by buildApp; attaching again (a
    * second app over the same deps) only replaces the handle, so collectors are never registered twice.
    */
@@ -72,6 +77,12 @@ export function createMetrics(): Metrics {
     name: 'jifen_sweeper_runs_total',
     help: 'Background sweeper runs by sweeper and outcome',
     labelNames: ['sweeper', 'outcome'] as const,
+    registers: [registry],
+  });
+  const signIns = new Counter({
+    name: 'jifen_sign_ins_total',
+    help: 'Sign-in attempts by method and outcome',
+    labelNames: ['method', 'outcome'] as const,
     registers: [registry],
   });
 
@@ -182,6 +193,7 @@ export function createMetrics(): Metrics {
     registry,
     sweeperRuns,
     writeGroupSize,
+    signIns,
     observeRequest(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       duration.observe({ method, route, status: String(status) }, seconds);

@@ -4,10 +4,11 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { Actor } from '../auth/actor.js';
 import type { Oidc } from '../auth/oidc.js';
 import type { PrincipalResolver } from '../auth/principals.js';
 import { sessionCookieName, type SessionResolver } from '../auth/sessions.js';
-import { setSessionCookie } from './session-cookie.js';
+import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
 import { DomainError, validationFailed } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
@@ -94,25 +95,41 @@ export interface Authenticators {
 export function authenticate(auth: Authenticators): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (isPublicOperation(c.req.method, c.req.path)) return next();
-    const header = c.req.header('authorization');
-    if (header !== undefined) {
-      const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
-      if (!match?.[1]) throw new DomainError('unauthorized', 'malformed Authorization header');
-      const token = match[1];
-      const claims = auth.oidc?.issued(token) ? await auth.oidc.claimsFrom(token) : await auth.tokens.verify(token);
-      c.set('actor', await auth.principals.resolve(claims));
-      return next();
-    }
-    const secret = getCookie(c, sessionCookieName);
-    if (secret === undefined) throw new DomainError('unauthorized', 'missing bearer token or session cookie');
-    const session = await auth.sessions.resolve(secret);
-    if (!session) throw new DomainError('unauthorized', 'the session has ended or expired; sign in again');
-    if (!safeMethods.has(c.req.method)) requireSameOrigin(c, auth.publicUrl);
-    c.set('actor', await auth.principals.resolve(session.claims));
-    c.set('session', { id: session.sessionId, expiresAt: session.expiresAt });
-    if (session.slid) setSessionCookie(c, auth.publicUrl, secret, session.expiresAt);
+    const caller = await identify(c, auth);
+    if (!caller) throw new DomainError('unauthorized', 'missing bearer token or session cookie');
+    if (caller.session && !safeMethods.has(c.req.method)) requireSameOrigin(c, auth.publicUrl);
+    c.set('actor', caller.actor);
+    if (caller.session) c.set('session', caller.session);
     await next();
   };
+}
+
+/**
+ * Who a request's credentials name: the bearer token when there is one, else the session cookie;
+ * undefined when it carries neither. Credentials that do not hold (a bad token, an ended session,
+ * an inactive person) throw 401 (or 403 identity_not_linked), and an ended session's cookie is
+ * cleared. A session's slid expiry is written back to its cookie. The CSRF rule is the caller's to
+ * apply (requireSameOrigin), so the pages can use this for their own requests.
+ */
+export async function identify(c: Context, auth: Authenticators): Promise<{ actor: Actor; session?: { id: string; expiresAt: Date } } | undefined> {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
+    if (!match?.[1]) throw new DomainError('unauthorized', 'malformed Authorization header');
+    const token = match[1];
+    const claims = auth.oidc?.issued(token) ? await auth.oidc.claimsFrom(token) : await auth.tokens.verify(token);
+    return { actor: await auth.principals.resolve(claims) };
+  }
+  const secret = getCookie(c, sessionCookieName);
+  if (secret === undefined) return undefined;
+  const session = await auth.sessions.resolve(secret);
+  if (!session) {
+    clearSessionCookie(c, auth.publicUrl);
+    throw new DomainError('unauthorized', 'the session has ended or expired; sign in again');
+  }
+  const actor = await auth.principals.resolve(session.claims);
+  if (session.slid) setSessionCookie(c, auth.publicUrl, secret, session.expiresAt);
+  return { actor, session: { id: session.sessionId, expiresAt: session.expiresAt } };
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -10,7 +10,7 @@ import { createRouter, publicErrorResponses, z } from '../http/openapi.js';
 import { setSessionCookie } from '../http/session-cookie.js';
 import { deviceLabelFrom } from './device.js';
 import { endSession, homePaths, signInWithProvider } from './service.js';
-import { clearPendingIdentity, linkCookieTtlSeconds, setPendingIdentity } from './transport.js';
+import { clearPendingIdentity, linkCookieTtlSeconds, setPendingIdentity, signInOutcome } from './transport.js';
 
 /**
  * Signing in at the programme's OpenID Connect provider: the authorization code flow with PKCE,
@@ -121,8 +121,10 @@ export function oidcRoutes(deps: Deps) {
         if (previous) await endSession(deps, previous);
         clearPendingIdentity(c, deps);
         setSessionCookie(c, publicUrl, signedIn.secret, new Date(signedIn.expiresAt));
+        deps.metrics.signIns.inc({ method: 'oidc', outcome: 'ok' });
         return c.redirect(homePaths[signedIn.principal.role], 303);
       } catch (error) {
+        if (error instanceof DomainError) deps.metrics.signIns.inc({ method: 'oidc', outcome: signInOutcome(error) });
         if (!(error instanceof DomainError) || error.code !== 'identity_not_linked') throw error;
         await setPendingIdentity(c, deps, identity);
         if ((c.req.header('accept') ?? '').includes('text/html')) return c.html(notLinkedPage(c), 403);

@@ -10,7 +10,7 @@ export const CreateSignInCodeBody = z
       .trim()
       .min(1)
       .max(200)
-      .regex(/^[A-Za-z0-9._@:-]+$/, 'letters, digits and . _ @ : - only')
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
       .openapi({ description: 'The volunteer, organiser or merchant id; for `admin`, the operator\'s name (as an admin token\'s `sub`)' }),
   })
   .openapi('CreateSignInCode');
@@ -70,7 +70,13 @@ export const SessionListSchema = z.object({ items: z.array(SessionSchema) }).ope
 
 export const RevokeSessionsBody = z
   .strictObject({
-    principalId: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9._@:-]+$/, 'letters, digits and . _ @ : - only'),
+    principalId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+      .openapi({ description: 'A volunteer, organiser or merchant id, or an operator\'s name' }),
   })
   .openapi('RevokeSessions');
 

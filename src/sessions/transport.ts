@@ -52,20 +52,40 @@ export async function signInBrowser(
   input: { code: string; deviceLabel?: string | undefined },
 ): Promise<SignedIn & { identityLinked: boolean }> {
   const publicUrl = deps.config.PUBLIC_URL;
-  if (isCrossSite(c, publicUrl)) throw new DomainError('csrf_refused', 'signing in must start from this service\'s own pages');
-  const pending = await pendingIdentity(c, deps);
-  const previous = getCookie(c, sessionCookieName);
-  const signedIn = await signInWithCode(deps, {
-    code: input.code,
-    deviceLabel: input.deviceLabel ?? deviceLabelFrom(c.req.header('user-agent')),
-    client: clientAddress(c, deps.config.TRUST_PROXY),
-    pendingIdentity: pending,
-  });
-  // One browser, one session: the one it had before is ended rather than left to expire.
-  if (previous) await endSession(deps, previous);
-  if (pending) clearPendingIdentity(c, deps);
-  setSessionCookie(c, publicUrl, signedIn.secret, new Date(signedIn.expiresAt));
-  return signedIn;
+  try {
+    if (isCrossSite(c, publicUrl)) throw new DomainError('csrf_refused', 'signing in must start from this service\'s own pages');
+    const pending = await pendingIdentity(c, deps);
+    const previous = getCookie(c, sessionCookieName);
+    const signedIn = await signInWithCode(deps, {
+      code: input.code,
+      deviceLabel: input.deviceLabel ?? deviceLabelFrom(c.req.header('user-agent')),
+      client: clientAddress(c, deps.config.TRUST_PROXY),
+      pendingIdentity: pending,
+    });
+    // One browser, one session: the one it had before is ended rather than left to expire.
+    if (previous) await endSession(deps, previous);
+    if (pending) clearPendingIdentity(c, deps);
+    setSessionCookie(c, publicUrl, signedIn.secret, new Date(signedIn.expiresAt));
+    deps.metrics.signIns.inc({ method: 'code', outcome: 'ok' });
+    return signedIn;
+  } catch (error) {
+    if (error instanceof DomainError) deps.metrics.signIns.inc({ method: 'code', outcome: signInOutcome(error) });
+    throw error;
+  }
+}
+
+/** The metrics outcome of a refused sign-in. */
+export function signInOutcome(error: DomainError): string {
+  switch (error.code) {
+    case 'sign_in_code_invalid':
+      return 'invalid';
+    case 'rate_limited':
+      return 'limited';
+    case 'identity_not_linked':
+      return 'not_linked';
+    default:
+      return 'refused';
+  }
 }
 
 /**
