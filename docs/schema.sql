@@ -15,6 +15,7 @@
 --   0014_plans_and_counts.sql
 --   0015_sign_in.sql
 --   0016_wishes.sql
+--   0017_redemption_short_codes.sql
 --   0018_desk.sql
 --   0019_ledger_digests.sql
 --   0020_lookups_keep_generic_plans.sql
@@ -325,6 +326,7 @@ create table redemptions (
   resolved_by_role text,
   resolved_by_id text,
   resolve_transaction_id uuid,
+  short_code text generated always as (redemption_short_code(token)) stored,
   constraint redemptions_pkey PRIMARY KEY (id),
   constraint redemptions_merchant_id_fkey FOREIGN KEY (merchant_id) REFERENCES merchants(id),
   constraint redemptions_pack_id_fkey FOREIGN KEY (pack_id) REFERENCES packs(id),
@@ -627,6 +629,7 @@ CREATE INDEX redemptions_expiring_idx ON public.redemptions USING btree (expires
 CREATE INDEX redemptions_merchant_redeemed_idx ON public.redemptions USING btree (merchant_id, resolved_at, id) WHERE (status = 'redeemed'::text);
 CREATE INDEX redemptions_pack_status_idx ON public.redemptions USING btree (pack_id, status);
 CREATE INDEX redemptions_pack_volunteer_idx ON public.redemptions USING btree (pack_id, volunteer_id) WHERE (status = ANY (ARRAY['issued'::text, 'redeemed'::text]));
+CREATE INDEX redemptions_short_code_idx ON public.redemptions USING btree (short_code);
 CREATE INDEX redemptions_volunteer_idx ON public.redemptions USING btree (volunteer_id, id);
 CREATE UNIQUE INDEX service_record_versions_credited_once ON public.service_record_versions USING btree (record_id) WHERE (kind = ANY (ARRAY['recorded'::text, 'approved'::text]));
 CREATE INDEX service_record_versions_transaction_idx ON public.service_record_versions USING btree (transaction_id) WHERE (transaction_id IS NOT NULL);
@@ -1131,6 +1134,15 @@ AS $function$
     returning * into r;
     return to_jsonb(r);
   end
+  $function$;
+
+CREATE OR REPLACE FUNCTION public.redemption_short_code(token text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+    select string_agg(substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', get_byte(d, i) % 31 + 1, 1), '' order by i)
+      from (select sha256(textsend(token)) as d) digest, generate_series(0, 7) as i
   $function$;
 
 CREATE OR REPLACE FUNCTION public.redemptions_guard()

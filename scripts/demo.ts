@@ -4,8 +4,9 @@
  * It makes a new data folder (./demo-data unless --data-dir says otherwise) with the embedded
  * database and keys, seeds the demo programme into it through the service's own verbs
  * (scripts/seed-demo.ts), starts the service on it (the same entry point as `npm start`), and once
- * the service is ready prints the address, the API reference and a token for each kind of person,
- * which it also writes to <data folder>/demo.env for another terminal to `source`.
+ * the service is ready prints the address, the API reference, a sign-in link for the pages and a
+ * token for each kind of person (the tokens also go to <data folder>/demo.env for another terminal
+ * to `source`).
  *
  *   npm run demo                                   seed ./demo-data and serve it on PORT (3000)
  *   npm run demo -- --force                        replace an earlier ./demo-data
@@ -26,6 +27,7 @@ import { buildDeps } from '../src/bootstrap.js';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { DomainError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
+import { issueSignInCode } from '../src/sessions/service.js';
 import { freePort, repoRoot } from './lib/service.js';
 import { demoDefaults, seedDemo, type DemoSummary } from './seed-demo.js';
 
@@ -63,7 +65,7 @@ interface DemoTokens {
 }
 
 /** Seeds the programme and mints the tokens, then closes the database so the service can open it. */
-async function seed(config: Config, options: { volunteers: number; activities: number; seed: number; force: boolean }): Promise<{ summary: DemoSummary; tokens: DemoTokens; organiser: DemoSummary['organisers'][number] }> {
+async function seed(config: Config, options: { volunteers: number; activities: number; seed: number; force: boolean }): Promise<{ summary: DemoSummary; tokens: DemoTokens; links: DemoTokens; organiser: DemoSummary['organisers'][number] }> {
   const deps = await buildDeps(config, createLogger('warn'));
   try {
     const summary = await seedDemo(deps, options);
@@ -77,7 +79,16 @@ async function seed(config: Config, options: { volunteers: number; activities: n
       volunteer: await mint('volunteer', summary.featuredVolunteer.id),
       shop: await mint('merchant', shop.id),
     };
-    return { summary, tokens, organiser };
+    // Sign-in links for the pages, one per person, issued as the office would issue them.
+    const link = async (role: 'admin' | 'organiser' | 'volunteer' | 'merchant', principalId: string) =>
+      (await issueSignInCode(deps, { role: 'admin', id: 'demo' }, { role, principalId })).url;
+    const links = {
+      admin: await link('admin', 'demo-office'),
+      organiser: await link('organiser', organiser.id),
+      volunteer: await link('volunteer', summary.featuredVolunteer.id),
+      shop: await link('merchant', shop.id),
+    };
+    return { summary, tokens, links, organiser };
   } finally {
     deps.principals.close();
     await deps.database.close();
@@ -121,13 +132,16 @@ async function run(): Promise<number> {
 
   const shownDir = values['data-dir'] ?? 'demo-data';
   const dataDir = path.resolve(shownDir);
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, ...(process.env.PORT ? {} : { PORT: '3000' }) });
+  const asked = loadConfig({ ...process.env, DATA_DIR: dataDir, ...(process.env.PORT ? {} : { PORT: '3000' }) });
+  // The port is chosen before seeding, so the sign-in links printed at the end point at it.
+  const port = asked.PORT === 0 ? await freePort() : asked.PORT;
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: String(port) });
   await freshDataDir(dataDir, values.force, shownDir, values['data-dir'] !== undefined);
 
   const where = config.DATABASE_URL ? 'the PostgreSQL database in DATABASE_URL' : `an embedded database in ${shownDir}`;
   process.stdout.write(`Seeding the demo programme into ${where} (a minute or two)...\n`);
   const started = performance.now();
-  const { summary, tokens, organiser } = await seed(config, { volunteers, activities, seed: seedNumber, force: values.force && config.DATABASE_URL !== undefined });
+  const { summary, tokens, links, organiser } = await seed(config, { volunteers, activities, seed: seedNumber, force: values.force && config.DATABASE_URL !== undefined });
   process.stdout.write(
     `Seeded in ${((performance.now() - started) / 1000).toFixed(0)} s: ${summary.orgUnits} org units, ${summary.volunteers} volunteers, ${summary.activities} activities, ` +
       `${summary.merchants.length} shops, ${summary.claims} claims; the ledger verifies: ${summary.ledgerOk}.\n`,
@@ -137,7 +151,6 @@ async function run(): Promise<number> {
   // compiled file when this script itself runs compiled (node dist/scripts/demo.js).
   const compiled = import.meta.url.endsWith('.js');
   const main = fileURLToPath(new URL(compiled ? '../src/main.js' : '../src/main.ts', import.meta.url));
-  const port = config.PORT === 0 ? await freePort() : config.PORT;
   const child = spawn(process.execPath, compiled ? [main] : ['--import', 'tsx', main], {
     cwd: repoRoot,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
@@ -178,6 +191,12 @@ async function run(): Promise<number> {
       '',
       `The demo programme is running at ${url}`,
       `  API reference: ${url}/docs  (press Authorize and paste one of the tokens below)`,
+      '',
+      `Sign-in links for the pages, each usable once within ${Math.round(config.SIGN_IN_CODE_TTL_SECONDS / 60)} minutes (more: npm run sign-in-code -- --role volunteer --sub <id>):`,
+      `  programme office  ${links.admin}`,
+      `  organiser         ${links.organiser}`,
+      `  volunteer         ${links.volunteer}`,
+      `  shop counter      ${links.shop}`,
       '',
       `Tokens, valid ${tokenTtlSeconds / 3600} hours:`,
       `  programme office (admin)`,

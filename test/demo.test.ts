@@ -56,6 +56,12 @@ describe('npm run demo', () => {
       expect((await get(`/v1/volunteers/${env.VOLUNTEER_ID}`, env.ORGANISER!)).id).toBe(env.VOLUNTEER_ID);
       expect((await get(`/v1/merchants/${env.SHOP_ID}/settlement`, env.SHOP!)).merchantId).toBe(env.SHOP_ID);
       expect((await fetch(`${url}/docs`)).status).toBe(200);
+      // The printed sign-in link opens a session for the volunteer it names.
+      const link = /volunteer {9}(http\S+)/.exec(out)?.[1];
+      expect(link, out).toMatch(new RegExp(`^${url}/app/sign-in\\?code=`));
+      const signIn = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: new URL(link!).searchParams.get('code') }) });
+      expect(signIn.status).toBe(201);
+      expect(((await signIn.json()) as { principal: { id: string } }).principal.id).toBe(env.VOLUNTEER_ID);
     } finally {
       // SIGTERM reaches the demo, which passes it on to the service and exits with its status.
       expect((await run.stop()).code, run.output()).toBe(0);

@@ -47,7 +47,16 @@ describe('claim, show, redeem', () => {
 
     const redeemed = await redeem(s.merchantToken, claimed.body.token);
     expect(redeemed.status).toBe(200);
-    expect(redeemed.body).toEqual({ id: claimed.body.id, packId: s.pack.id, volunteerId: s.volunteer.id, points: 30, status: 'redeemed', redeemedAt: expect.any(String) });
+    expect(redeemed.body).toEqual({
+      id: claimed.body.id,
+      packId: s.pack.id,
+      packTitle: expect.stringMatching(/^pack /),
+      volunteerId: s.volunteer.id,
+      volunteerName: expect.stringMatching(/^v\*+ \d\*+$/),
+      points: 30,
+      status: 'redeemed',
+      redeemedAt: expect.any(String),
+    });
     expect(await balances(s.volunteer.id)).toEqual({ balance: 70, held: 0 });
     expect((await app.request('GET', `/v1/packs/${s.pack.id}`, { token: f.adminToken })).body).toMatchObject({ stockLeft: 4, issued: 0, redeemed: 1 });
 

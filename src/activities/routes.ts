@@ -70,7 +70,7 @@ const codeQr = createRoute({
   method: 'get',
   path: '/v1/activities/{id}/check-in-code/qr.svg',
   tags,
-  summary: 'The check-in code as a QR code (admin, organiser in scope)',
+  summary: "The check-in QR code, holding the wallet's check-in page address with the code (admin, organiser in scope)",
   security: bearerSecurity,
   request: { params: IdParam },
   responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...errorResponses('forbidden', 'not_found', 'conflict') },

@@ -60,6 +60,7 @@ export const CheckInCodeSchema = z
   .object({
     activityId: z.string().uuid(),
     code: z.string().regex(/^[0-9]{6}$/).openapi({ description: 'The code of the moment; it rotates every rotationSeconds' }),
+    url: z.string().url().openapi({ description: "The wallet's check-in page with this code: what the QR code holds, so a phone's camera app opens it", example: 'https://jifen.example.org/app/wallet/check-in?activity=0190f2b4-6c1e-7d3a-9f10-2b7c5d8e9a01&code=042917' }),
     validFrom: z.string().datetime().openapi({ description: 'When check-in opens: the activity starts' }),
     validUntil: z.string().datetime().openapi({ description: 'When check-in closes: the activity ends' }),
     rotatesAt: z.string().datetime().openapi({ description: 'When the next code replaces this one on the screen: ask again then' }),

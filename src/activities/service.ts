@@ -148,11 +148,18 @@ export async function cancelActivity(deps: ServiceDeps, actor: Actor, id: string
   return getActivity(deps, actor, id);
 }
 
+/** The wallet's check-in page for an activity and its code: what the check-in QR code holds. */
+export function checkInUrl(publicUrl: string, activityId: string, code: string): string {
+  return `${publicUrl}/app/wallet/check-in?${new URLSearchParams({ activity: activityId, code })}`;
+}
+
 /**
  * The check-in code an organiser shows at the activity right now. It works only while the activity
  * runs and is open: a closed or cancelled activity takes no check-ins, so it has no code to show
  * (409). The code rotates: a screen showing it asks again at `rotatesAt`; the code is still accepted
- * for a short grace after that (activities/checkincode.ts).
+ * for a short grace after that (activities/checkincode.ts). `url` opens the wallet's check-in page
+ * with the code filled in, so a volunteer scanning the QR code with the phone's own camera app lands
+ * there.
  */
 export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string) {
   const activity = await loadManagedActivity(deps.db, actor, id);
@@ -161,6 +168,7 @@ export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string
   return {
     activityId: activity.id,
     code: now.code,
+    url: checkInUrl(deps.config.PUBLIC_URL, activity.id, now.code),
     validFrom: activity.starts_at.toISOString(),
     validUntil: activity.ends_at.toISOString(),
     rotatesAt: now.shownUntil.toISOString(),
@@ -169,10 +177,10 @@ export async function getCheckInCode(deps: ServiceDeps, actor: Actor, id: string
   };
 }
 
-/** The check-in code as a QR code (SVG) for volunteers to scan. */
+/** The check-in QR code (SVG): the check-in page's address, which any phone camera opens. */
 export async function checkInCodeSvg(deps: ServiceDeps, actor: Actor, id: string): Promise<string> {
-  const { code } = await getCheckInCode(deps, actor, id);
-  return QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  const { url } = await getCheckInCode(deps, actor, id);
+  return QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
 }
 
 function toSignup(row: SignupRow) {

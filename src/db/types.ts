@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 
 /**
  * Table types, one interface per table in `sql/`. Columns with a database default are
@@ -234,6 +234,8 @@ export interface RedemptionsTable {
   resolved_by_role: string | null;
   resolved_by_id: string | null;
   resolve_transaction_id: string | null;
+  /** Derived from the token by the database (sql/0017_redemption_short_codes.sql). */
+  short_code: GeneratedAlways<string>;
 }
 
 export interface SettlementsTable {

@@ -6,10 +6,13 @@ import { prefsCookie, roleHomes, type PageDeps, type PageEnv } from './common/en
 import { chooseLang, isLang } from './common/i18n.js';
 import { messagePage, pageErrorHandler } from './common/messages.js';
 import { seeOther } from './common/render.js';
-import { resolvePageActor } from './common/session.js';
+import { isLocalPage, resolvePageActor } from './common/session.js';
 import { sharedStrings } from './common/strings.js';
 import { deskPages } from './desk/routes.js';
 import { officePages } from './office/routes.js';
+import { counterPages } from './counter/routes.js';
+import { signInPages } from './signin/routes.js';
+import { verifyPages } from './verify/routes.js';
 import { walletPages } from './wallet/routes.js';
 import { wallPages } from './wall/routes.js';
 import { deskWishPages, walletWishPages } from './wishes/routes.js';
@@ -17,8 +20,6 @@ import { deskWishPages, walletWishPages } from './wishes/routes.js';
 /** A year: how long the language and text-size choices are remembered. */
 const prefsMaxAgeSeconds = 365 * 24 * 3600;
 
-/** Where a switch may send the browser back to: one of our pages, never another site. */
-const backPattern = /^\/app(\/[A-Za-z0-9\-._~%/]*)?(\?[A-Za-z0-9\-._~%=&+]*)?$/;
 
 /**
  * The pages people use, under /app/. Each area (wallet, counter, ...) is a folder with its own
@@ -37,15 +38,17 @@ export function pageRoutes(deps: Deps) {
   app.use('/app/*', async (c, next) => {
     if (c.req.path.startsWith('/app/assets/')) return next();
     const url = new URL(c.req.url);
-    const actor = await resolvePageActor(pd, c);
-    if (actor) c.set('actor', actor);
+    const resolved = await resolvePageActor(pd, c);
+    if (resolved) c.set('actor', resolved.actor);
     c.set('page', {
       lang: chooseLang(getCookie(c, prefsCookie.lang), c.req.header('accept-language')),
       large: getCookie(c, prefsCookie.text) === 'large',
-      actor,
+      actor: resolved?.actor,
       here: `${url.pathname}${url.search}`.slice(0, 500),
     });
     await next();
+    // After the page has answered, so the cookie lands on the response actually sent.
+    resolved?.slid?.();
   });
 
   // The header's language and text-size switches: plain links, so they work without scripts.
@@ -56,7 +59,7 @@ export function pageRoutes(deps: Deps) {
     if (isLang(lang)) setCookie(c, prefsCookie.lang, lang, cookie);
     if (text === 'large' || text === 'normal') setCookie(c, prefsCookie.text, text, cookie);
     const back = c.req.query('back');
-    const location = back && backPattern.test(back) && !back.includes('//') && !back.includes('/.') ? back : '/app/';
+    const location = isLocalPage(back) ? back : '/app/';
     const response = seeOther(location);
     for (const value of c.res.headers.getSetCookie()) response.headers.append('set-cookie', value);
     return response;
@@ -68,6 +71,7 @@ export function pageRoutes(deps: Deps) {
     return c.redirect(actor ? roleHomes[actor.role] : '/app/sign-in', 303);
   });
 
+  app.route('/app', signInPages(pd));
   // Wishes sit under the wallet and the desk: mounted before those areas, so they answer first.
   app.route('/app/wallet/wishes', walletWishPages(pd));
   app.route('/app/desk/wishes', deskWishPages(pd));
@@ -75,6 +79,8 @@ export function pageRoutes(deps: Deps) {
   app.route('/app/wallet', walletPages(pd));
   app.route('/app/desk', deskPages(pd));
   app.route('/app/office', officePages(pd));
+  app.route('/app/counter', counterPages(pd));
+  app.route('/app/verify', verifyPages(pd));
 
   app.all('/app/*', (c) => {
     const t = sharedStrings[c.get('page').lang];

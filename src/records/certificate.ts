@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Actor } from '../auth/actor.js';
 import type { ServiceDeps } from '../deps.js';
-import { DomainError } from '../errors.js';
+import { DomainError, validationFailed } from '../errors.js';
 import { signingAlg } from '../tokens/keys.js';
 import { loadVisibleVolunteer } from '../volunteers/service.js';
 import { hoursOf } from '../volunteers/hours.js';
@@ -65,4 +65,54 @@ export async function issueCertificate(deps: ServiceDeps, actor: Actor, voluntee
     .setIssuedAt(Math.floor(issued.issued_at.getTime() / 1000))
     .sign(signing.key);
   return { certificateNumber, issuedAt: issued.issued_at.toISOString(), certificate };
+}
+
+/** Longest certificate a verifier reads: far above any issued, far below harm. */
+export const certificateLengthMax = 8000;
+
+export interface VerifiedCertificate {
+  certificateNumber: string;
+  volunteer: { id: string; name: string };
+  programme: string;
+  totalMinutes: number;
+  totalHours: number;
+  hoursByType: { typeCode: string; typeName: string; minutes: number; hours: number }[];
+  starLevel: number;
+  issuedAt: string;
+}
+
+/**
+ * Checks a certificate as anyone holding it would: a live certificate key by `kid`, EdDSA only,
+ * our `typ`, issuer and audience. Answers what it certifies, or validation_failed naming
+ * `certificate` when it is not one this service signed. Needs no actor: a certificate is meant to
+ * be shown to people outside the programme.
+ */
+export async function verifyCertificate(deps: Pick<ServiceDeps, 'documentKeys' | 'config'>, certificate: string): Promise<VerifiedCertificate> {
+  const refused = () => validationFailed([{ path: 'certificate', message: 'not a certificate this service issued, or altered since' }]);
+  if (certificate.length > certificateLengthMax) throw refused();
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(certificate, deps.documentKeys.verifierFor('certificate'), {
+      algorithms: [signingAlg],
+      typ: certificateType,
+      issuer: deps.config.TOKEN_ISSUER,
+      audience: certificateAudience,
+      requiredClaims: ['jti', 'sub', 'iat'],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError) throw refused();
+    throw error;
+  }
+  const p = payload as JWTPayload & Partial<Omit<VerifiedCertificate, 'issuedAt'>>;
+  if (typeof p.certificateNumber !== 'string' || !p.volunteer || typeof p.volunteer.name !== 'string' || typeof p.totalMinutes !== 'number' || !Array.isArray(p.hoursByType)) throw refused();
+  return {
+    certificateNumber: p.certificateNumber,
+    volunteer: { id: String(p.sub), name: p.volunteer.name },
+    programme: String(p.programme ?? ''),
+    totalMinutes: p.totalMinutes,
+    totalHours: Number(p.totalHours ?? hoursOf(p.totalMinutes)),
+    hoursByType: p.hoursByType,
+    starLevel: Number(p.starLevel ?? 0),
+    issuedAt: new Date((p.iat as number) * 1000).toISOString(),
+  };
 }

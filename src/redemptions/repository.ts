@@ -6,10 +6,25 @@ import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
 
 export type RedemptionRow = Selectable<RedemptionsTable>;
 
-/** A redemption as read now: an issued claim past its expiry already counts as expired. */
-export type RedemptionView = RedemptionRow & { effective_status: RedemptionStatus };
+/**
+ * A redemption as read now: an issued claim past its expiry already counts as expired. With the
+ * pack's title, the shop's name and the volunteer's name, which people read where the API has ids.
+ */
+export type RedemptionView = RedemptionRow & { effective_status: RedemptionStatus; pack_title: string; merchant_name: string; volunteer_name: string };
 
-const effectiveStatus = sql<RedemptionStatus>`case when status = 'issued' and expires_at <= now() then 'expired' else status end`;
+const effectiveStatus = sql<RedemptionStatus>`case when redemptions.status = 'issued' and redemptions.expires_at <= now() then 'expired' else redemptions.status end`;
+
+/** Redemptions with their pack's title, their shop's name and their volunteer's name. */
+function viewOf(db: Db | Tx) {
+  return db
+    .selectFrom('redemptions')
+    .innerJoin('packs', 'packs.id', 'redemptions.pack_id')
+    .innerJoin('merchants', 'merchants.id', 'redemptions.merchant_id')
+    .innerJoin('volunteers', 'volunteers.id', 'redemptions.volunteer_id')
+    .selectAll('redemptions')
+    .select(['packs.title as pack_title', 'merchants.name as merchant_name', 'volunteers.name as volunteer_name'])
+    .select(effectiveStatus.as('effective_status'));
+}
 
 /** Locks one redemption, and says whether it has expired by the database's clock. */
 export async function lockRedemption(tx: Tx, id: string): Promise<(RedemptionRow & { expired: boolean }) | undefined> {
@@ -46,7 +61,23 @@ export async function volunteerExists(db: Db, volunteerId: string): Promise<bool
 }
 
 export async function findRedemption(db: Db | Tx, id: string): Promise<RedemptionView | undefined> {
-  return db.selectFrom('redemptions').selectAll().select(effectiveStatus.as('effective_status')).where('id', '=', id).executeTakeFirst();
+  return viewOf(db).where('redemptions.id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The token of the claim a typed short code names: the shop's own claim first, should two share a
+ * code; undefined when none has it.
+ */
+export async function findTokenByShortCode(db: Db, shortCode: string, merchantId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('redemptions')
+    .select('token')
+    .where('short_code', '=', shortCode)
+    .orderBy(sql`merchant_id = ${merchantId}`, 'desc')
+    .orderBy('issued_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.token;
 }
 
 /**
@@ -75,14 +106,8 @@ export async function releaseRedemption(
 }
 
 export async function listForVolunteer(db: Db, volunteerId: string, page: { beforeId?: string | undefined; limit: number }): Promise<RedemptionView[]> {
-  let q = db
-    .selectFrom('redemptions')
-    .selectAll()
-    .select(effectiveStatus.as('effective_status'))
-    .where('volunteer_id', '=', volunteerId)
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1);
-  if (page.beforeId) q = q.where('id', '<', page.beforeId);
+  let q = viewOf(db).where('redemptions.volunteer_id', '=', volunteerId).orderBy('redemptions.id', 'desc').limit(page.limit + 1);
+  if (page.beforeId) q = q.where('redemptions.id', '<', page.beforeId);
   return q.execute();
 }
 
@@ -95,21 +120,18 @@ export async function listRedeemedForMerchant(
   merchantId: string,
   filter: { from?: Date | undefined; to?: Date | undefined; before?: { micros: number; id: string } | undefined; limit: number },
 ): Promise<(RedemptionView & { resolved_micros: number })[]> {
-  let q = db
-    .selectFrom('redemptions')
-    .selectAll()
-    .select(effectiveStatus.as('effective_status'))
-    .select(sql<number>`ledger_micros(resolved_at)`.as('resolved_micros'))
-    .where('merchant_id', '=', merchantId)
-    .where('status', '=', 'redeemed')
-    .orderBy('resolved_at', 'desc')
-    .orderBy('id', 'desc')
+  let q = viewOf(db)
+    .select(sql<number>`ledger_micros(redemptions.resolved_at)`.as('resolved_micros'))
+    .where('redemptions.merchant_id', '=', merchantId)
+    .where('redemptions.status', '=', 'redeemed')
+    .orderBy('redemptions.resolved_at', 'desc')
+    .orderBy('redemptions.id', 'desc')
     .limit(filter.limit + 1);
-  if (filter.from) q = q.where('resolved_at', '>=', filter.from);
-  if (filter.to) q = q.where('resolved_at', '<', filter.to);
+  if (filter.from) q = q.where('redemptions.resolved_at', '>=', filter.from);
+  if (filter.to) q = q.where('redemptions.resolved_at', '<', filter.to);
   if (filter.before) {
     const at = sql<Date>`(timestamptz 'epoch' + ${filter.before.micros}::bigint * interval '1 microsecond')`;
-    q = q.where(sql<boolean>`(resolved_at, id) < (${at}, ${filter.before.id}::uuid)`);
+    q = q.where(sql<boolean>`(redemptions.resolved_at, redemptions.id) < (${at}, ${filter.before.id}::uuid)`);
   }
   return q.execute();
 }

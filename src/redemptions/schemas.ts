@@ -1,5 +1,10 @@
 import { z } from '../http/openapi.js';
-import { redemptionTokenLengthMax } from './token.js';
+import { redemptionTokenLengthMax, shortCodeLength } from './token.js';
+
+const shortCode = z
+  .string()
+  .length(shortCodeLength)
+  .openapi({ description: 'The code a shop can type instead of scanning the QR code: 8 characters without look-alikes (no 0/O, 1/I/L); print it as ABCD-EFGH', example: 'K7MX4QPA' });
 
 export const RedemptionStatusSchema = z.enum(['issued', 'redeemed', 'cancelled', 'expired']);
 
@@ -12,20 +17,29 @@ export const ClaimSchema = z
     merchantId: z.string().uuid(),
     points: z.number().int(),
     token: z.string().max(redemptionTokenLengthMax).openapi({ description: 'Compact JWS to show at the shop (as text or as the QR code at qr.svg)' }),
+    shortCode: shortCode,
     expiresAt: z.string().datetime(),
     status: z.literal('issued'),
   })
   .openapi('Claim');
 
 export const RedeemBody = z
-  .strictObject({ token: z.string().min(1).max(4096).openapi({ description: 'The redemption code the volunteer showed' }) })
+  .strictObject({
+    token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .openapi({ description: 'The redemption code the volunteer showed: the token read from the QR code, or the 8-character short code printed under it (case, spaces and dashes do not matter)' }),
+  })
   .openapi('RedeemRequest');
 
 export const RedeemedSchema = z
   .object({
     id: z.string().uuid(),
     packId: z.string().uuid(),
+    packTitle: z.string().openapi({ description: "The pack's title, for the counter to show" }),
     volunteerId: z.string().uuid(),
+    volunteerName: z.string().openapi({ description: "The volunteer's name, masked (王*英): enough to ask \"is this you?\"", example: '王*英' }),
     points: z.number().int(),
     status: z.literal('redeemed'),
     redeemedAt: z.string().datetime(),
@@ -40,12 +54,16 @@ export const RedemptionSchema = z
     packId: z.string().uuid(),
     merchantId: z.string().uuid(),
     volunteerId: z.string().uuid(),
+    packTitle: z.string(),
+    merchantName: z.string(),
+    volunteerName: z.string().openapi({ description: "The volunteer's name, masked (王*英)" }),
     points: z.number().int(),
     status: RedemptionStatusSchema.openapi({ description: 'An issued claim past its expiry reads as expired even before the sweeper releases it' }),
     issuedAt: z.string().datetime(),
     expiresAt: z.string().datetime(),
     resolvedAt: z.string().datetime().nullable(),
     token: z.string().optional().openapi({ description: 'Only for the volunteer who owns a live claim' }),
+    shortCode: shortCode.optional().openapi({ description: 'Only for the volunteer who owns a live claim' }),
   })
   .openapi('Redemption');
 

@@ -13,6 +13,7 @@ import {
   claimInDatabase,
   findPackTerms,
   findRedemption,
+  findTokenByShortCode,
   redeemInDatabase,
   listForVolunteer,
   lockNextExpired,
@@ -24,7 +25,7 @@ import {
 } from './repository.js';
 import type { Claim, Redeemed, Redemption } from './schemas.js';
 import { failedAttemptCodes, FailureThrottle } from './throttle.js';
-import { mintRedemptionToken, verifyRedemptionToken } from './token.js';
+import { mintRedemptionToken, normaliseShortCode, shortCodeOf, verifyRedemptionToken } from './token.js';
 
 const systemActor = { actorRole: 'system', actorId: 'expiry-sweeper' } as const;
 
@@ -73,7 +74,7 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
   const exp = iat + deps.config.REDEMPTION_TOKEN_TTL_SECONDS;
   const { token, kid } = await mintRedemptionToken(deps.documentKeys, { redemptionId: id, merchantId: pack.merchantId, points: pack.points, issuedAt: iat, expiresAt: exp });
   const expiresAt = new Date(exp * 1000).toISOString();
-  const body: Claim = { id, packId: input.packId, merchantId: pack.merchantId, points: pack.points, token, expiresAt, status: 'issued' };
+  const body: Claim = { id, packId: input.packId, merchantId: pack.merchantId, points: pack.points, token, shortCode: shortCodeOf(token), expiresAt, status: 'issued' };
   const outcome = await withRetry(() =>
     claimInDatabase(deps.writes, {
       idempotency: idempotency ?? null,
@@ -90,8 +91,34 @@ export async function claimPack(deps: ServiceDeps, actor: Actor, input: { packId
   return { body: outcome.replayed ? (outcome.body as Claim) : body, replayed: outcome.replayed };
 }
 
-function toRedeemed(row: RedemptionRow): Redeemed {
-  return { id: row.id, packId: row.pack_id, volunteerId: row.volunteer_id, points: row.points, status: 'redeemed', redeemedAt: (row.resolved_at as Date).toISOString() };
+/**
+ * A name as a shop sees it at the counter: enough to tell "is this you?", not enough to identify.
+ * Chinese names keep the first and last character (王*英, 李*); names in words keep each word's
+ * first letter (A**** S****).
+ */
+export function maskName(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length > 1) return words.map((w) => Array.from(w)[0] + '*'.repeat(Math.max(1, Array.from(w).length - 1))).join(' ');
+  const chars = Array.from(words[0] ?? '');
+  if (chars.length <= 1) return '*';
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
+}
+
+/** The redeem answer: the claim, with the pack's title and the volunteer's masked name for the counter to show. */
+async function toRedeemed(deps: ServiceDeps, id: string): Promise<Redeemed> {
+  const row = await findRedemption(deps.db, id);
+  if (!row || row.status !== 'redeemed') throw new Error(`redemption ${id} is not redeemed after redeeming it`);
+  return {
+    id: row.id,
+    packId: row.pack_id,
+    packTitle: row.pack_title,
+    volunteerId: row.volunteer_id,
+    volunteerName: maskName(row.volunteer_name),
+    points: row.points,
+    status: 'redeemed',
+    redeemedAt: (row.resolved_at as Date).toISOString(),
+  };
 }
 
 /**
@@ -126,15 +153,40 @@ function throttleFor(config: ServiceDeps['config']): FailureThrottle {
   return throttle;
 }
 
+/**
+ * The token a shop submitted: the token itself (scanned from the QR code), or the claim's token
+ * when what was typed is a short code. An unknown short code is token_invalid like any bad code.
+ */
+async function tokenOf(deps: ServiceDeps, merchantId: string, submitted: string): Promise<string> {
+  const shortCode = normaliseShortCode(submitted.trim());
+  if (!shortCode) return submitted.trim();
+  const token = await findTokenByShortCode(deps.db, shortCode, merchantId);
+  if (!token) throw new DomainError('token_invalid', 'no claim has this code');
+  return token;
+}
+
 async function redeemChecked(deps: ServiceDeps, actor: Actor, input: { token: string }): Promise<Redeemed> {
-  const claims = await verifyRedemptionToken(deps.documentKeys, input.token, deps.config.CLOCK_TOLERANCE_SECONDS);
+  const token = await tokenOf(deps, actor.id, input.token);
+  let claims;
+  try {
+    claims = await verifyRedemptionToken(deps.documentKeys, token, deps.config.CLOCK_TOLERANCE_SECONDS);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'token_expired') {
+      // A code this shop already redeemed, shown again after its expiry (the volunteer came back,
+      // the counter retried late): the same success as the first time, never an error.
+      const late = await verifyRedemptionToken(deps.documentKeys, token, deps.config.CLOCK_TOLERANCE_SECONDS, { acceptExpired: true });
+      const row = late.merchantId === actor.id ? await findRedemption(deps.db, late.redemptionId) : undefined;
+      if (row?.status === 'redeemed' && row.merchant_id === actor.id) return toRedeemed(deps, row.id);
+    }
+    throw error;
+  }
   if (claims.merchantId !== actor.id) throw new DomainError('token_wrong_merchant', 'this code is for another shop');
   // One statement (redemption_redeem in sql/0010_packs_and_redemptions.sql), so the shop's account is locked only inside the database.
   try {
     const row = await withRetry(() =>
       redeemInDatabase(deps.writes, { id: claims.redemptionId, merchantId: claims.merchantId, points: claims.points, transactionId: newId(), actorRole: actor.role, actorId: actor.id }),
     );
-    return toRedeemed(row);
+    return await toRedeemed(deps, row.id);
   } catch (error) {
     // redemption_redeem (a frozen migration) names the claim's state `status` in its detail; in a
     // problem document that member is the HTTP status, so the state travels as `redemptionStatus`.
@@ -245,13 +297,16 @@ function toRedemption(row: RedemptionView, actor: Actor): Redemption {
     packId: row.pack_id,
     merchantId: row.merchant_id,
     volunteerId: row.volunteer_id,
+    packTitle: row.pack_title,
+    merchantName: row.merchant_name,
+    volunteerName: maskName(row.volunteer_name),
     points: row.points,
     status: row.effective_status,
     issuedAt: row.issued_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
     resolvedAt: row.resolved_at?.toISOString() ?? null,
     // Only the volunteer holding a live claim sees its code again (to show it at the shop).
-    ...(owner && row.effective_status === 'issued' ? { token: row.token } : {}),
+    ...(owner && row.effective_status === 'issued' ? { token: row.token, shortCode: row.short_code } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHash } from 'node:crypto';
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { uuidPattern } from '../db/ids.js';
 import { DomainError } from '../errors.js';
 import { signingAlg } from '../tokens/keys.js';
@@ -60,14 +61,61 @@ export async function mintRedemptionToken(keys: DocumentKeys, claims: Redemption
 
 const invalid = (detail: string) => new DomainError('token_invalid', detail);
 
+/** Symbols of a short code: digits and capitals without look-alikes (no 0/O, 1/I/L). */
+export const shortCodeAlphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export const shortCodeLength = 8;
+
+/**
+ * The short code a shop can type instead of scanning: bytes 0..7 of SHA-256 of the token, each
+ * modulo 31 into the alphabet. The database derives the same (redemption_short_code in
+ * sql/0017_redemption_short_codes.sql) and keeps it indexed beside the token.
+ */
+export function shortCodeOf(token: string): string {
+  const digest = createHash('sha256').update(token, 'utf8').digest();
+  let code = '';
+  for (let i = 0; i < shortCodeLength; i += 1) code += shortCodeAlphabet[digest[i]! % shortCodeAlphabet.length];
+  return code;
+}
+
+/** A typed or pasted short code in canonical form (capitals, no spaces or dashes), or undefined if it is not one. */
+export function normaliseShortCode(input: string): string | undefined {
+  if (input.length > 40) return undefined;
+  const code = input.replace(/[\s-]/g, '').toUpperCase();
+  if (code.length !== shortCodeLength) return undefined;
+  for (const ch of code) if (!shortCodeAlphabet.includes(ch)) return undefined;
+  return code;
+}
+
+/** As printed for people: two groups of four ("ABCD-EFGH"). */
+export function printedShortCode(code: string): string {
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
 /**
  * Verifies a redemption token: a live redemption key by `kid`, EdDSA only, our `typ`, `jti`, `aud`,
  * `iat` and `exp` present, expiry with a small tolerance for clocks that differ between instances.
  * A token whose signature fails for any reason is `token_invalid`; only a genuine token past its
  * expiry is `token_expired`. The database's own expiry time stays the final word on redeeming.
  */
-export async function verifyRedemptionToken(keys: DocumentKeys, token: string, clockToleranceSeconds: number): Promise<RedemptionClaims> {
+export async function verifyRedemptionToken(
+  keys: DocumentKeys,
+  token: string,
+  clockToleranceSeconds: number,
+  options: { acceptExpired?: boolean } = {},
+): Promise<RedemptionClaims> {
   if (token.length > redemptionTokenLengthMax) throw invalid('not a redemption token this service issued');
+  // With acceptExpired (to recognise a retry of a code already redeemed), the signature and every
+  // other check still hold; only the clock is set to just before the token's own expiry.
+  let currentDate: Date | undefined;
+  if (options.acceptExpired) {
+    let exp: unknown;
+    try {
+      exp = decodeJwt(token).exp;
+    } catch {
+      throw invalid('the redemption code is not valid');
+    }
+    if (typeof exp === 'number' && Number.isFinite(exp)) currentDate = new Date((exp - 1) * 1000);
+  }
   let payload;
   try {
     ({ payload } = await jwtVerify(token, keys.verifierFor('redemption'), {
@@ -75,6 +123,7 @@ export async function verifyRedemptionToken(keys: DocumentKeys, token: string, c
       typ: redemptionTokenTyp,
       clockTolerance: clockToleranceSeconds,
       requiredClaims: ['jti', 'aud', 'iat', 'exp'],
+      ...(currentDate ? { currentDate } : {}),
     }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new DomainError('token_expired', 'the redemption code has expired; the volunteer can claim again');

@@ -49,7 +49,16 @@ export const SettlementSummarySchema = z
   .openapi('SettlementSummary');
 
 export const MerchantRedemptionSchema = z
-  .object({ id: z.string().uuid(), packId: z.string().uuid(), volunteerId: z.string().uuid(), points: z.number().int(), status: z.literal('redeemed'), redeemedAt: z.string().datetime() })
+  .object({
+    id: z.string().uuid(),
+    packId: z.string().uuid(),
+    packTitle: z.string(),
+    volunteerId: z.string().uuid(),
+    volunteerName: z.string().openapi({ description: "The volunteer's name, masked (王*英)" }),
+    points: z.number().int(),
+    status: z.literal('redeemed'),
+    redeemedAt: z.string().datetime(),
+  })
   .openapi('MerchantRedemption');
 
 export type RecordSettlementInput = z.infer<typeof RecordSettlementBody>;

@@ -8,6 +8,7 @@ import { merchantAccountId, payoutAccountId } from '../ledger/accounts.js';
 import { applyLedger } from '../ledger/apply.js';
 import { findMerchant } from '../merchants/repository.js';
 import { listRedeemedForMerchant } from '../redemptions/repository.js';
+import { maskName } from '../redemptions/service.js';
 import { idempotent, type IdempotencyScope } from '../writes/idempotency.js';
 import { withRetry } from '../writes/retry.js';
 import { accountBalances, findSettlementByReference, insertSettlement, listSettlements, redeemedTotals } from './repository.js';
@@ -42,7 +43,16 @@ export async function listMerchantRedemptions(
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((r) => ({ id: r.id, packId: r.pack_id, volunteerId: r.volunteer_id, points: r.points, status: 'redeemed' as const, redeemedAt: (r.resolved_at as Date).toISOString() })),
+    items: page.map((r) => ({
+      id: r.id,
+      packId: r.pack_id,
+      packTitle: r.pack_title,
+      volunteerId: r.volunteer_id,
+      volunteerName: maskName(r.volunteer_name),
+      points: r.points,
+      status: 'redeemed' as const,
+      redeemedAt: (r.resolved_at as Date).toISOString(),
+    })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([Number(last.resolved_micros), last.id]) : null,
   };
 }

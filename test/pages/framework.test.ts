@@ -17,7 +17,7 @@ describe('the pages framework over HTTP', () => {
   it('sends someone not signed in to the sign-in page, and an unknown page is a 404 page in words', async () => {
     const wallet = await raw('/app/wallet');
     expect(wallet.status).toBe(303);
-    expect(wallet.headers.get('location')).toBe('/app/sign-in');
+    expect(wallet.headers.get('location')).toBe('/app/sign-in?next=%2Fapp%2Fwallet');
     const root = await raw('/app/');
     expect(root.headers.get('location')).toBe('/app/sign-in');
     const missing = await raw('/app/no-such-page', { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
@@ -116,5 +116,48 @@ describe('the wallet home in a real browser', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('bad input to the pages', () => {
+  it('answers every malformed address, form and body with a page in words, never a 500, and changes nothing', async () => {
+    const unit = await f.orgUnit();
+    const volunteer = await f.volunteer(unit.id);
+    const merchant = await f.merchant();
+    const asVolunteer = { authorization: `Bearer ${await app.token('volunteer', volunteer.id)}` };
+    const asMerchant = { authorization: `Bearer ${await app.token('merchant', merchant.id)}` };
+    const same = { origin: app.baseUrl, 'content-type': 'application/x-www-form-urlencoded' };
+    const cases: [string, RequestInit, number][] = [
+      ['/app/wallet/claims/not-an-id', { headers: asVolunteer }, 404],
+      [`/app/wallet/claims/${randomUUID()}`, { headers: asVolunteer }, 404],
+      ['/app/wallet/packs/%00', { headers: asVolunteer }, 404],
+      ['/app/wallet/statement?cursor=%E2%98%83%E2%98%83', { headers: asVolunteer }, 400],
+      ['/app/wallet/claims?cursor=xyz', { headers: asVolunteer }, 400],
+      ['/app/wallet/check-in?activity=nope&code=1', { headers: asVolunteer }, 404],
+      [`/app/wallet/check-in?activity=${randomUUID()}&code=123456`, { headers: asVolunteer }, 404],
+      ['/app/wallet/certificate?c=not.a.certificate', { headers: asVolunteer }, 400],
+      ['/app/counter', { headers: asVolunteer }, 403],
+      ['/app/wallet', { headers: asMerchant }, 403],
+      ['/app/counter/settlement?from=2026-02-30&to=x', { headers: asMerchant }, 400],
+      ['/app/counter?redeemed=not-an-id&refused=%3Cscript%3E', { headers: asMerchant }, 200],
+      ['/app/verify?c=' + 'A'.repeat(9000), {}, 400],
+      ['/app/counter/redeem', { method: 'POST', headers: { ...asMerchant, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=x' }, 403],
+      ['/app/counter/redeem', { method: 'POST', headers: { ...asMerchant, origin: app.baseUrl, 'content-type': 'application/json' }, body: '{"code":"x"}' }, 415],
+      ['/app/counter/redeem', { method: 'POST', headers: { ...asMerchant, ...same }, body: `code=${'x'.repeat(9000)}` }, 413],
+      ['/app/wallet/packs/00000000-0000-4000-8000-000000000000/claim', { method: 'POST', headers: { ...asVolunteer, ...same }, body: 'key=%00' }, 404],
+      ['/app/wallet/check-in', { method: 'POST', headers: { ...asVolunteer, ...same }, body: 'activity=x' }, 404],
+      ['/app/sign-in', { method: 'POST', headers: same, body: 'code=%FF%FE' }, 401],
+      ['/app/sign-in', { method: 'POST', headers: same, body: '' }, 400],
+      ['/app/sign-in', { method: 'POST', headers: { ...same, origin: 'https://evil.example' }, body: 'code=ABCDEFGH' }, 403],
+    ];
+    for (const [path, init, status] of cases) {
+      const response = await raw(path, init);
+      const text = await response.text();
+      expect(response.status, `${init.method ?? 'GET'} ${path.slice(0, 80)}: ${text.slice(0, 200)}`).toBe(status);
+      expect(response.headers.get('content-type'), path).toBe('text/html; charset=utf-8');
+      expect(text).not.toContain('<script>');
+    }
+    const balance = await app.request('GET', `/v1/volunteers/${volunteer.id}/balance`, { token: f.adminToken });
+    expect(balance.body).toMatchObject({ balance: 0, held: 0 });
   });
 });

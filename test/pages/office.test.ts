@@ -354,6 +354,6 @@ describe('the programme office', () => {
     }
     const anonymous = await fetch(`${app.baseUrl}/app/office/shops`, { redirect: 'manual' });
     expect(anonymous.status).toBe(303);
-    expect(anonymous.headers.get('location')).toBe('/app/sign-in');
+    expect(anonymous.headers.get('location')).toBe('/app/sign-in?next=%2Fapp%2Foffice%2Fshops');
   });
 });

@@ -122,7 +122,7 @@ describe('wishes in the wallet', () => {
     // The taker's wallet: the points, and the statement line with the wish as its reference.
     await t.page.goto(`${app.baseUrl}/app/wallet`);
     await expect.poll(() => t.page.locator('#balance').textContent()).toBe('20');
-    await t.page.getByRole('button', { name: '心愿墙' }).click();
+    await t.page.getByRole('link', { name: '心愿墙' }).click();
     await expect.poll(() => t.page.url()).toBe(`${app.baseUrl}/app/wallet/wishes`);
     await t.page.goto(`${app.baseUrl}/app/wallet/wishes/${wishId}`);
     expect(await t.page.locator('#state').textContent()).toContain('您得到了 20 积分');

@@ -50,7 +50,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    // A port chosen beforehand (PORT) lets PUBLIC_URL name this very server, as links in pages must.
+    const s = serve({ fetch: app.fetch, port: env.PORT !== undefined ? Number(env.PORT) : 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');

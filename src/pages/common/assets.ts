@@ -20,6 +20,11 @@ const zxingDist = path.dirname(path.dirname(createRequire(import.meta.url).resol
 const sources: { name: string; file: string }[] = [
   { name: 'app.css', file: here('./app.css') },
   { name: 'icon.svg', file: here('./icon.svg') },
+  { name: 'auto-submit.js', file: here('./auto-submit.js') },
+  { name: 'countdown.js', file: here('../wallet/countdown.js') },
+  { name: 'print.js', file: here('../wallet/print.js') },
+  { name: 'counter.js', file: here('../counter/counter.js') },
+  { name: 'scan-worker.js', file: here('../counter/scan-worker.js') },
   // The organiser's desk: refreshes the rotating check-in code and the live list of who is here.
   { name: 'desk.js', file: here('../desk/desk.js') },
   // zxing-cpp compiled to WebAssembly: the reader only, as a classic script a Web Worker imports.

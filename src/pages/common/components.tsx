@@ -20,7 +20,7 @@ export function Button(props: PropsWithChildren<{ variant?: Variant; name?: stri
 
 export function ButtonLink(props: PropsWithChildren<{ href: string; variant?: Variant; id?: string }>) {
   return (
-    <a href={props.href} class={`button button-${props.variant ?? 'primary'}`} role="button" id={props.id}>
+    <a href={props.href} class={`button button-${props.variant ?? 'primary'}`} id={props.id}>
       {props.children}
     </a>
   );

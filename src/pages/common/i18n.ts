@@ -48,10 +48,45 @@ export function formatDateTime(lang: Lang, at: Date | string, timeZone: string):
   return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(at));
 }
 
+/** A recent moment, short enough for a table cell on a phone: month, day and time ("12月6日 17:14"). */
+export function formatShortDateTime(lang: Lang, at: Date | string, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang, { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(at));
+}
+
 export function formatDate(lang: Lang, at: Date | string, timeZone: string): string {
   return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(at));
 }
 
 export function formatNumber(lang: Lang, value: number): string {
   return new Intl.NumberFormat(lang).format(value);
+}
+
+/** The calendar day (YYYY-MM-DD) an instant falls on in a time zone. */
+export function dayIn(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** The instant a calendar day (YYYY-MM-DD) begins in a time zone, or undefined for no such day. */
+export function dayStart(day: string, timeZone: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const utc = Date.UTC(y, m - 1, d);
+  const check = new Date(utc);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d || y < 2000 || y > 2200) return undefined;
+  // The zone's offset at that moment, read back from Intl; a second pass settles days when it changes.
+  const offsetAt = (t: number) => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const o = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return o ? (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3])) * 60_000 : 0;
+  };
+  let start = utc - offsetAt(utc);
+  start = utc - offsetAt(start);
+  return new Date(start);
+}
+
+/** The day after a calendar day (YYYY-MM-DD). */
+export function nextDay(day: string): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }

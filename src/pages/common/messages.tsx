@@ -3,7 +3,6 @@ import { DomainError } from '../../errors.js';
 import { mapDatabaseError } from '../../db/errors.js';
 import { roleHomes, type PageDeps, type PageEnv } from './env.js';
 import { renderPage } from './render.js';
-import { CrossSiteRefused } from './session.js';
 import { sharedStrings } from './strings.js';
 
 /** A page that only says something: not found, not yours, refused, try later. */
@@ -33,7 +32,6 @@ export function pageErrorHandler(deps: PageDeps) {
   return async (error: Error, c: Context<PageEnv>): Promise<Response> => {
     const t = sharedStrings[c.get('page')?.lang ?? 'zh-CN'];
     if (!c.get('page')) c.set('page', { lang: 'zh-CN', large: false, actor: undefined, here: '/app/' });
-    if (error instanceof CrossSiteRefused) return messagePage(c, deps, 403, t.refusedTitle, t.refusedBody);
     const mapped = mapDatabaseError(error);
     if (mapped instanceof DomainError) {
       switch (mapped.code) {
@@ -41,6 +39,8 @@ export function pageErrorHandler(deps: PageDeps) {
           return c.redirect('/app/sign-in', 303);
         case 'forbidden':
           return messagePage(c, deps, 403, t.forbiddenTitle, t.forbiddenBody);
+        case 'csrf_refused':
+          return messagePage(c, deps, 403, t.refusedTitle, t.refusedBody);
         case 'not_found':
           return messagePage(c, deps, 404, t.notFoundTitle, t.notFoundBody);
         case 'rate_limited': {

@@ -1,30 +1,58 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Actor } from '../../auth/actor.js';
+import { sessionCookieName } from '../../auth/sessions.js';
 import { DomainError } from '../../errors.js';
+import { requireSameOrigin } from '../../http/middleware.js';
+import { setSessionCookie } from '../../http/session-cookie.js';
 import type { PageDeps, PageEnv } from './env.js';
 
 /**
- * Who a page request comes from, from the same credentials the API takes, or undefined for nobody
- * (or credentials that no longer hold). The one place a page learns its actor.
+ * Who a page request comes from, from the same credentials the API takes (the session cookie a
+ * sign-in link sets, or a bearer token), or undefined for nobody (or credentials that no longer
+ * hold: an ended session, a deactivated person). The one place a page learns its actor. A session
+ * whose expiry slid forward gets its cookie re-set once the page has answered.
  */
-export async function resolvePageActor(deps: PageDeps, c: Context<PageEnv>): Promise<Actor | undefined> {
-  const header = c.req.header('authorization');
-  const match = header ? /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header) : null;
-  if (!match?.[1]) return undefined;
+export async function resolvePageActor(deps: PageDeps, c: Context<PageEnv>): Promise<{ actor: Actor; slid?: () => void } | undefined> {
   try {
-    return await deps.principals.resolve(await deps.accessTokens.verify(match[1]));
+    const header = c.req.header('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
+      return match?.[1] ? { actor: await deps.principals.resolve(await deps.accessTokens.verify(match[1])) } : undefined;
+    }
+    const secret = getCookie(c, sessionCookieName);
+    if (secret === undefined) return undefined;
+    const session = await deps.sessions.resolve(secret);
+    if (!session) return undefined;
+    const actor = await deps.principals.resolve(session.claims);
+    c.set('session', { id: session.sessionId, expiresAt: session.expiresAt });
+    return { actor, ...(session.slid ? { slid: () => setSessionCookie(c, deps.config.PUBLIC_URL, secret, session.expiresAt) } : {}) };
   } catch (error) {
     if (error instanceof DomainError) return undefined;
     throw error;
   }
 }
 
-/** Not signed in: off to the sign-in page. Signed in with a role this area is not for: 403. */
+/** Where a page may send the browser back to: one of our pages, never another site. */
+const localPagePattern = /^\/app(\/[A-Za-z0-9\-._~%/]*)?(\?[A-Za-z0-9\-._~%=&+]*)?$/;
+
+export function isLocalPage(path: string | undefined): path is string {
+  return path !== undefined && path.length <= 500 && localPagePattern.test(path) && !path.includes('//') && !path.includes('/.');
+}
+
+/** The sign-in page, coming back to `next` (a page of ours) once signed in. */
+export function signInHref(next?: string): string {
+  return isLocalPage(next) && next !== '/app/sign-in' && !next.startsWith('/app/sign-in?') ? `/app/sign-in?${new URLSearchParams({ next })}` : '/app/sign-in';
+}
+
+/**
+ * Not signed in: off to the sign-in page, which comes back here (so a check-in QR scanned before
+ * signing in still checks in). Signed in with a role this area is not for: 403.
+ */
 export function requireRole(...roles: Actor['role'][]): MiddlewareHandler<PageEnv> {
   return async (c, next) => {
-    const actor = c.get('page').actor;
-    if (!actor) return c.redirect('/app/sign-in', 303);
+    const { actor, here } = c.get('page');
+    if (!actor) return c.redirect(signInHref(c.req.method === 'GET' ? here : undefined), 303);
     if (!roles.includes(actor.role)) throw new DomainError('forbidden', 'this page is for another role');
     await next();
   };
@@ -37,30 +65,6 @@ export function pageActor<R extends Actor['role']>(c: Context<PageEnv>, role: R)
   return actor as Extract<Actor, { role: R }>;
 }
 
-/** A write that did not come from one of our pages: answered 403 with a page saying so. */
-export class CrossSiteRefused extends Error {
-  override name = 'CrossSiteRefused';
-  constructor() {
-    super('the form was not sent from this site');
-  }
-}
-
-/**
- * A form post (or any write) must come from a page of this service: its Origin is our own (the
- * public address, or the address the request reached), or, with no Origin, the browser says the
- * request is same-origin. Anything else is refused before it is read.
- */
-export function checkSameOrigin(c: Context<PageEnv>, publicUrl: string): void {
-  const origin = c.req.header('origin');
-  // Our pages send no referrer, and with Referrer-Policy no-referrer Chromium sends a form's Origin
-  // as "null": that says nothing either way, so Sec-Fetch-Site decides, as with no Origin at all.
-  if (origin !== undefined && origin !== 'null') {
-    if (origin === publicUrl || origin === new URL(c.req.url).origin) return;
-    throw new CrossSiteRefused();
-  }
-  if (c.req.header('sec-fetch-site') === 'same-origin') return;
-  throw new CrossSiteRefused();
-}
 
 /** Page forms are small: a code, a choice, a few words. */
 export const pageFormBytesMax = 8 * 1024;
@@ -71,7 +75,8 @@ const pageFormFieldsMax = 50;
  * same-origin check. The first value of each field; unknown fields are the caller's to ignore.
  */
 export async function readForm(c: Context<PageEnv>, publicUrl: string): Promise<Record<string, string>> {
-  checkSameOrigin(c, publicUrl);
+  // The same rule as a cookie write to the API: only from this service's own pages (csrf_refused).
+  requireSameOrigin(c, publicUrl);
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/x-www-form-urlencoded(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'pages take forms (application/x-www-form-urlencoded)');
   const length = Number(c.req.header('content-length') ?? '0');
@@ -104,6 +109,3 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function langCookie(c: Context<PageEnv>, name: string): string | undefined {
-  return getCookie(c, name);
-}

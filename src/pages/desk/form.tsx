@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { DomainError } from '../../errors.js';
 import { sheetFileBytesMax, sheetTextCharsMax } from '../../records/sheet.js';
 import type { PageEnv } from '../common/env.js';
-import { checkSameOrigin } from '../common/session.js';
+import { requireSameOrigin } from '../../http/middleware.js';
 
 /**
  * The desk's form pieces the shared components do not have (a choice from a list, a text area, a
@@ -104,7 +104,7 @@ const sheetFormBytesMax = Math.max(sheetFileBytesMax, sheetTextCharsMax * 3) + 6
  * that repeat a field (the approval queue's list of records), which the shared reader keeps once.
  */
 export async function readSheetForm(c: Context<PageEnv>, publicUrl: string): Promise<SheetForm> {
-  checkSameOrigin(c, publicUrl);
+  requireSameOrigin(c, publicUrl);
   const type = c.req.header('content-type') ?? '';
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'this page takes a form');
   const length = Number(c.req.header('content-length') ?? '0');
