@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo, type DemoSummary } from '../../scripts/seed-demo.js';
 import type { TestApp } from '../support/app.js';
-import { expectAccessible, launchBrowser, phoneWithToken, watchProblems } from '../support/browser.js';
+import { expectAccessible, launchBrowser, pageAppEnv, phoneWithToken, watchProblems } from '../support/browser.js';
 import { useTestApp } from '../support/setup.js';
 
 /** The desk with the demo programme: what an organiser of the demo sees on its first morning. */
 
 let app: TestApp;
 let demo: DemoSummary;
-useTestApp({ scratch: true }, (started) => ({ app } = started));
+useTestApp({ env: await pageAppEnv(), scratch: true }, (started) => ({ app } = started));
 beforeAll(async () => {
   demo = await seedDemo(app.deps, { volunteers: 40, activities: 12, wishes: 10, seed: 11 });
 }, 180_000);

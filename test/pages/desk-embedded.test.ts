@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
-import { expectAccessible, launchBrowser, phoneWithToken, watchProblems } from '../support/browser.js';
+import { expectAccessible, launchBrowser, pageAppEnv, phoneWithToken, watchProblems } from '../support/browser.js';
 import type { Factory } from '../support/factories.js';
 import { recordHelpers } from '../support/records.js';
 import { useTestApp } from '../support/setup.js';
@@ -12,7 +12,7 @@ import { useTestApp } from '../support/setup.js';
 
 let app: TestApp;
 let f: Factory;
-useTestApp({ env: { DATABASE_URL: '', MIGRATE_ON_START: 'true' }, ledgerSound: true }, (started) => ({ app, f } = started));
+useTestApp({ env: await pageAppEnv({ DATABASE_URL: '', MIGRATE_ON_START: 'true' }), ledgerSound: true }, (started) => ({ app, f } = started));
 const { volunteers, balance } = recordHelpers(() => ({ app, f }));
 
 describe('the desk on embedded PostgreSQL', () => {
