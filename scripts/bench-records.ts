@@ -14,7 +14,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { serveApp } from '../src/http/server.js';
 import postgres from 'postgres';
 import { buildApp } from '../src/app.js';
 import { buildDeps } from '../src/bootstrap.js';
@@ -47,7 +48,7 @@ async function main() {
     close = () => deps.database.close();
     const app = buildApp(deps);
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+      const s = serveApp(app, { port: 0, hostname: '127.0.0.1', https: false }, () => resolve(s));
     });
     const address = server.address();
     if (!address || typeof address === 'string') throw new Error('server has no port');

@@ -25,7 +25,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { serveApp } from '../src/http/server.js';
 import { sql } from 'kysely';
 import postgres from 'postgres';
 import { buildApp } from '../src/app.js';
@@ -54,7 +55,7 @@ async function main() {
   const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serveApp(app, { port: 0, hostname: '127.0.0.1', https: false }, () => resolve(s));
   });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');

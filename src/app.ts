@@ -3,9 +3,10 @@ import { except } from 'hono/combine';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 import type { AppEnv } from './http/env.js';
-import { authenticate, rateLimit, readJsonBody, requestContext, securityHeaders } from './http/middleware.js';
+import { authenticate, rateLimit, readJsonBody, requestContext } from './http/middleware.js';
 import { declareBodyRefusals, declareCredentialRefusals } from './http/openapi.js';
 import { handleError, problemResponse } from './http/problem.js';
+import { isPageUrl } from './http/server.js';
 import { activityRoutes } from './activities/routes.js';
 import { activityTypeRoutes } from './activitytypes/routes.js';
 import { merchantRoutes } from './merchants/routes.js';
@@ -38,10 +39,9 @@ export function buildApp(deps: Deps) {
   // Programme-wide gauges (ledger transactions, redemptions, pool use) read this database on scrape.
   deps.metrics.attachDatabase(deps.database);
   app.use('*', requestContext(deps.logger, deps.metrics));
-  // The pages (/app/) set their own, stricter headers and take HTML forms, read by their own
-  // routes; everything else gets these headers and takes JSON.
-  const pages = (c: { req: { path: string } }) => isPagePath(c.req.path);
-  app.use('*', except(pages, securityHeaders({ https: deps.config.PUBLIC_URL.startsWith('https:') })));
+  // The pages (/app/) take HTML forms, read by their own routes; everything else takes JSON. (The
+  // security headers every answer carries are set where it is served: src/http/server.ts.)
+  const pages = (c: { req: { path: string } }) => isPageUrl(c.req.path);
   // Which method and path some route answers, known once every route is registered below.
   let allowedMethods: (path: string) => string[] = () => [];
   app.use('*', except(pages, readJsonBody({ maxBytes: deps.config.BODY_LIMIT_BYTES, answers: (method, path) => allowedMethods(path).includes(method) })));
@@ -102,11 +102,6 @@ export function buildApp(deps: Deps) {
   });
   app.onError(handleError);
   return app;
-}
-
-/** The pages people use live under /app/ (and /app itself redirects there). */
-function isPagePath(path: string): boolean {
-  return path === '/app' || path.startsWith('/app/');
 }
 
 /** From the registered routes, a lookup of which methods a concrete path answers (for 405 and Allow). */

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { buildApp } from './app.js';
 import { buildDeps } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Database } from './db/database.js';
+import { serveApp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
 import { startExpirySweeper } from './redemptions/service.js';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const stopSweeper = startExpirySweeper(deps);
   // Expires wishes still open after their date; every instance may run it (SKIP LOCKED).
   const stopWishSweeper = startWishSweeper(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+  const server = serveApp(app, { port: config.PORT, hostname: config.HOST, https: config.PUBLIC_URL.startsWith('https:') }, (info) => {
     logger.info({ port: info.port, host: config.HOST }, 'listening');
     if (process.stdout.isTTY && config.NODE_ENV !== 'production') process.stdout.write(greeting(config, info.port, deps.database));
   });

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { AccessTokens } from '../tokens/access.js';
 import type { AppEnv } from './env.js';
 import type { Metrics } from './metrics.js';
-import { baselineSecurityHeaders, hasCredentials } from './security.js';
+import { hasCredentials } from './security.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,22 +44,6 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
       const actor = c.get('actor');
       log()[level]({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(ms * 10) / 10, actor: actor ? { role: actor.role, id: actor.id } : undefined }, 'request');
     }
-  };
-}
-
-/**
- * Security headers on every answer, set before the handler runs (see requestContext for why not
- * after, which is what hono's secure-headers middleware does): nosniff, the Content-Security-Policy
- * and framing refusal (src/http/security.ts), HSTS when the public address is https, and
- * `Cache-Control: no-store` on any answer to a request carrying credentials, so no cache or shared
- * browser keeps a person's data. A handler may still set a Cache-Control of its own.
- */
-export function securityHeaders(options: { https: boolean }): MiddlewareHandler<AppEnv> {
-  const always = Object.entries({ ...baselineSecurityHeaders, ...(options.https ? { 'strict-transport-security': 'max-age=31536000' } : {}) });
-  return async (c, next) => {
-    for (const [name, value] of always) c.header(name, value);
-    if (hasCredentials(c.req.header('authorization'), c.req.header('cookie'))) c.header('cache-control', 'no-store');
-    await next();
   };
 }
 

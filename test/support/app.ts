@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { serveApp } from '../../src/http/server.js';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { buildDeps } from '../../src/bootstrap.js';
@@ -51,7 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = buildApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     // A port chosen beforehand (PORT) lets PUBLIC_URL name this very server, as links in pages must.
-    const s = serve({ fetch: app.fetch, port: env.PORT !== undefined ? Number(env.PORT) : 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serveApp(app, { port: env.PORT !== undefined ? Number(env.PORT) : 0, hostname: '127.0.0.1', https: config.PUBLIC_URL.startsWith('https:') }, () => resolve(s));
   });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
