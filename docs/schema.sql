@@ -19,6 +19,7 @@
 --   0018_desk.sql
 --   0019_ledger_digests.sql
 --   0020_lookups_keep_generic_plans.sql
+--   0021_redemption_view_key_lookups.sql
 
 -- Sequences
 create sequence certificate_number_seq as bigint increment by 1 minvalue 1 maxvalue 9223372036854775807 start with 1;
@@ -1143,6 +1144,24 @@ CREATE OR REPLACE FUNCTION public.redemption_short_code(token text)
 AS $function$
     select string_agg(substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', get_byte(d, i) % 31 + 1, 1), '' order by i)
       from (select sha256(textsend(token)) as d) digest, generate_series(0, 7) as i
+  $function$;
+
+CREATE OR REPLACE FUNCTION public.redemption_view(p_id uuid)
+ RETURNS TABLE(r redemptions, pack_title text, merchant_name text, volunteer_name text)
+ LANGUAGE plpgsql
+ STABLE
+ SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+  begin
+    return query
+      select x, p.title, m.name, v.name
+        from redemptions x
+        join packs p on p.id = x.pack_id
+        join merchants m on m.id = x.merchant_id
+        join volunteers v on v.id = x.volunteer_id
+       where x.id = p_id;
+  end
   $function$;
 
 CREATE OR REPLACE FUNCTION public.redemptions_guard()

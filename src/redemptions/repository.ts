@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
+import { uuidPattern } from '../db/ids.js';
 import type { WriteGroups } from '../writes/groups.js';
 import type { IdempotencyScope } from '../writes/idempotency.js';
 import type { RedemptionStatus, RedemptionsTable } from '../db/types.js';
@@ -60,8 +61,17 @@ export async function volunteerExists(db: Db, volunteerId: string): Promise<bool
   return (await db.selectFrom('volunteers').select('id').where('id', '=', volunteerId).executeTakeFirst()) !== undefined;
 }
 
+/**
+ * One redemption with the names the counter and the wallet show. Every redeem answers with it, so it
+ * goes through redemption_view (sql/0021), which keeps its key lookups whatever the statistics say.
+ */
 export async function findRedemption(db: Db | Tx, id: string): Promise<RedemptionView | undefined> {
-  return viewOf(db).where('redemptions.id', '=', id).executeTakeFirst();
+  if (!uuidPattern.test(id)) return undefined;
+  const found = await sql<RedemptionView>`
+    select (v.r).*, v.pack_title, v.merchant_name, v.volunteer_name,
+           case when (v.r).status = 'issued' and (v.r).expires_at <= now() then 'expired' else (v.r).status end as effective_status
+      from redemption_view(${id}::uuid) v`.execute(db);
+  return found.rows[0];
 }
 
 /**
