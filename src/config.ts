@@ -87,6 +87,11 @@ export const envSchema = z.object({
   /** Lifetime of a sign-in code (the one-time code an organiser hands over), in seconds. */
   SIGN_IN_CODE_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(900),
   /**
+   * How long a printed sign-in card (the desk's cards for residents, the office's counter codes)
+   * stays valid: it is handed over or posted, and used days later at home or at the counter.
+   */
+  SIGN_IN_CARD_TTL_SECONDS: intFrom(60, 30 * 24 * 3600).default(7 * 24 * 3600),
+  /**
    * Idle lifetime of a browser session, per role: each use slides its expiry forward by this much.
    * Volunteers sign in rarely on their own phone; a shop's counter device stays signed in; staff
    * sessions carry more power and end after a working day without use.

@@ -159,6 +159,22 @@ describe('who may issue codes', () => {
     expect(inactive.body.code).toBe('inactive');
   });
 
+  it('a code may be asked to last longer (a printed card), from a minute to 30 days, and still signs in once', async () => {
+    const person = await f.volunteer(unit.id);
+    const card = await app.request('POST', '/v1/sign-in-codes', { token: f.adminToken, body: { role: 'volunteer', principalId: person.id, expiresInSeconds: 3 * 24 * 3600 } });
+    expect(card.status).toBe(201);
+    const days = (new Date(card.body.expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(2.99);
+    expect(days).toBeLessThan(3.01);
+    await signIn(app, card.body.code);
+    expect((await app.request('POST', '/v1/sessions', { body: { code: card.body.code } })).body.code).toBe('sign_in_code_invalid');
+    for (const expiresInSeconds of [59, 30 * 24 * 3600 + 1, 1.5, '3600']) {
+      const refused = await app.request('POST', '/v1/sign-in-codes', { token: f.adminToken, body: { role: 'volunteer', principalId: person.id, expiresInSeconds } });
+      expect(refused.status, String(expiresInSeconds)).toBe(400);
+      expect(refused.body.errors[0].path).toBe('expiresInSeconds');
+    }
+  });
+
   it('a new code for the same person replaces the earlier one', async () => {
     const person = await f.volunteer(unit.id);
     const first = await issueCode(app, f.adminToken, 'volunteer', person.id);

@@ -12,6 +12,13 @@ export const CreateSignInCodeBody = z
       .max(200)
       .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
       .openapi({ description: 'The volunteer, organiser or merchant id; for `admin`, the operator\'s name (as an admin token\'s `sub`)' }),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .optional()
+      .openapi({ description: 'How long the code stays valid, 60 s to 30 days (a printed card handed over for later use); default SIGN_IN_CODE_TTL_SECONDS' }),
   })
   .openapi('CreateSignInCode');
 

@@ -54,9 +54,9 @@ export function signInUrl(publicUrl: string, code: string): string {
  */
 export async function mintSignInCode(
   deps: Pick<Deps, 'db' | 'config'>,
-  input: { role: PrincipalRole; principalId: string; issuedBy: string },
+  input: { role: PrincipalRole; principalId: string; issuedBy: string; expiresInSeconds?: number | undefined },
 ): Promise<{ code: string; url: string; expiresAt: string }> {
-  const expiresAt = new Date(Date.now() + deps.config.SIGN_IN_CODE_TTL_SECONDS * 1000);
+  const expiresAt = new Date(Date.now() + (input.expiresInSeconds ?? deps.config.SIGN_IN_CODE_TTL_SECONDS) * 1000);
   // Another principal's live code can share a hash only by chance (one in 8.5 × 10^11); draw again.
   for (let attempt = 1; ; attempt += 1) {
     const code = newSignInCode();
@@ -94,7 +94,7 @@ export async function issueSignInCode(deps: SessionDeps, actor: Actor, input: Cr
     }
     if (status !== 'active') throw new DomainError('inactive', `this ${input.role} is inactive and cannot sign in`);
   }
-  return mintSignInCode(deps, { role: input.role, principalId, issuedBy: `${actor.role}:${actor.id}` });
+  return mintSignInCode(deps, { role: input.role, principalId, issuedBy: `${actor.role}:${actor.id}`, expiresInSeconds: input.expiresInSeconds });
 }
 
 export interface SignedIn {

@@ -82,6 +82,11 @@ describe("an organiser's day", () => {
     await screenshot(page, 'desk-cards');
     const [cardLink] = await decodeQrPng(await page.locator('#cards .qr').first().screenshot());
     expect(cardLink).toMatch(new RegExp(`^${app.deps.config.PUBLIC_URL}/app/sign-in\\?code=[2-9A-Z]{8}$`));
+    // A printed card is handed over and used later: it lasts SIGN_IN_CARD_TTL_SECONDS (7 days), not the 15 minutes of a code shown on a screen.
+    const [card] = await app.deps.db.selectFrom('sign_in_codes').select('expires_at').orderBy('expires_at', 'desc').limit(1).execute();
+    const days = (new Date(card!.expires_at as unknown as string).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.99);
+    expect(days).toBeLessThan(7.01);
     // She opens the card's link on her own phone: signed in, her wallet.
     const phoneOfHers = await newPhone(browser);
     const hers = await phoneOfHers.newPage();

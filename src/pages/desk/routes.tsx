@@ -288,7 +288,7 @@ export function deskPages(deps: PageDeps) {
     const cards = [];
     for (const id of ids) {
       const volunteer = await getVolunteer(deps, actor, id);
-      const code = await issueSignInCode(deps, actor, { role: 'volunteer', principalId: volunteer.id });
+      const code = await issueSignInCode(deps, actor, { role: 'volunteer', principalId: volunteer.id, expiresInSeconds: deps.config.SIGN_IN_CARD_TTL_SECONDS });
       cards.push({ name: volunteer.name, url: code.url, expiresAt: code.expiresAt, svg: await qrSvg(code.url) });
     }
     return renderPage(c, deps, { title: t.cardsTitle, printable: true }, <SignInCards lang={c.get('page').lang} timeZone={timeZone} cards={cards} />);

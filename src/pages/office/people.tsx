@@ -313,7 +313,7 @@ export function peopleRoutes(deps: PageDeps) {
       if (!uuid.test(id)) throw new DomainError('not_found', `no such ${kind}`);
       const actor = admin(c);
       const person = kind === 'organisers' ? await getOrganiser(deps, actor, id) : await getMerchant(deps, actor, id);
-      const code = await issueSignInCode(deps, actor, { role: kind === 'organisers' ? 'organiser' : 'merchant', principalId: id });
+      const code = await issueSignInCode(deps, actor, { role: kind === 'organisers' ? 'organiser' : 'merchant', principalId: id, expiresInSeconds: deps.config.SIGN_IN_CARD_TTL_SECONDS });
       return renderPage(
         c,
         deps,
