@@ -55,11 +55,16 @@ export interface FieldProps {
   wide?: boolean;
 }
 
-/** A labelled input with its hint and, when there is one, its error in words next to it. */
-export function Field(props: FieldProps) {
+/** The ids a field's hint and error take, and the aria-describedby that names them. */
+function describe(props: { id: string; hint?: string | undefined; error?: string | undefined }) {
   const hintId = props.hint ? `${props.id}-hint` : undefined;
   const errorId = props.error ? `${props.id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return { hintId, errorId, describedBy: [hintId, errorId].filter(Boolean).join(' ') || undefined };
+}
+
+/** What every field shows around its control: the label, the hint, and the error in words. */
+function FieldFrame(props: PropsWithChildren<{ id: string; label: string; hint?: string | undefined; error?: string | undefined; errorPrefix: string }>) {
+  const { hintId, errorId } = describe(props);
   return (
     <div class={props.error ? 'field field-error' : 'field'}>
       <label class="label" for={props.id}>
@@ -76,6 +81,16 @@ export function Field(props: FieldProps) {
           {props.error}
         </p>
       )}
+      {props.children}
+    </div>
+  );
+}
+
+/** A labelled input with its hint and, when there is one, its error in words next to it. */
+export function Field(props: FieldProps) {
+  const { describedBy } = describe(props);
+  return (
+    <FieldFrame {...props}>
       <input
         class={props.wide ? 'input input-wide' : 'input'}
         id={props.id}
@@ -91,7 +106,51 @@ export function Field(props: FieldProps) {
         aria-describedby={describedBy}
         aria-invalid={props.error ? 'true' : undefined}
       />
-    </div>
+    </FieldFrame>
+  );
+}
+
+interface ChoiceFieldProps {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  errorPrefix: string;
+  value?: string | undefined;
+}
+
+/** A labelled choice from a list (a long one: a few choices read better as radio buttons). */
+export function Select(props: ChoiceFieldProps & { options: { value: string; label: string }[] }) {
+  return (
+    <FieldFrame {...props}>
+      <select class="input" id={props.id} name={props.id} aria-describedby={describe(props).describedBy} aria-invalid={props.error ? 'true' : undefined}>
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === props.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </FieldFrame>
+  );
+}
+
+/** A labelled multi-line text box; `sheet` makes it a wide box for pasted spreadsheet rows (no spell check). */
+export function TextArea(props: ChoiceFieldProps & { rows?: number; maxlength?: number; sheet?: boolean }) {
+  return (
+    <FieldFrame {...props}>
+      <textarea
+        class={props.sheet ? 'input textarea' : 'input'}
+        id={props.id}
+        name={props.id}
+        rows={props.rows ?? 3}
+        maxlength={props.maxlength}
+        spellcheck={props.sheet ? false : undefined}
+        aria-describedby={describe(props).describedBy}
+        aria-invalid={props.error ? 'true' : undefined}
+      >
+        {props.value ?? ''}
+      </textarea>
+    </FieldFrame>
   );
 }
 

@@ -2,10 +2,9 @@ import type { Activity } from '../../activities/schemas.js';
 import type { ActivityType } from '../../activitytypes/schemas.js';
 import type { OrgUnit } from '../../orgunits/schemas.js';
 import type { ActivityReport, Participant } from '../../reports/schemas.js';
-import { Button, ButtonLink, ErrorSummary, Field, Outcome, PostForm, Qr, SummaryList, Table } from '../common/components.js';
+import { Button, ButtonLink, ErrorSummary, Field, Outcome, PostForm, Qr, Select, SummaryList, Table } from '../common/components.js';
 import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
 import { BarChart } from '../common/charts.js';
-import { Select } from './form.js';
 import { deskStrings } from './strings.js';
 import { activityStatusText, recordStatusText, type FormErrors } from './view.js';
 import { unitOptions } from './volunteers.js';
@@ -79,7 +78,7 @@ export function CreateActivityForm(props: { lang: Lang; units: OrgUnit[]; types:
       <ErrorSummary title={t.errorsTitle} errors={Object.entries(e).map(([field, message]) => ({ field, message }))} />
       <PostForm action="/app/desk/activities" id="create-activity">
         <Field id="title" label={t.titleLabel} errorPrefix={t.errorPrefix} value={v.title} error={e.title} maxlength={200} autocomplete="off" wide />
-        <Select id="typeCode" label={t.typeLabel} options={props.types.map((ty) => ({ value: ty.code, text: ty.name }))} value={v.typeCode} error={e.typeCode} errorPrefix={t.errorPrefix} />
+        <Select id="typeCode" label={t.typeLabel} options={props.types.map((ty) => ({ value: ty.code, label: ty.name }))} value={v.typeCode} error={e.typeCode} errorPrefix={t.errorPrefix} />
         <Select id="orgUnitId" label={t.unitLabel} options={unitOptions(props.units)} value={v.orgUnitId} error={e.orgUnitId} errorPrefix={t.errorPrefix} />
         <Field id="date" label={t.dateLabel} errorPrefix={t.errorPrefix} value={v.date} error={e.date} type="date" />
         <Field id="start" label={t.startLabel} hint={t.timeHint} errorPrefix={t.errorPrefix} value={v.start} error={e.start} inputmode="numeric" maxlength={5} autocomplete="off" />

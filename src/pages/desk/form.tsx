@@ -5,73 +5,9 @@ import type { PageEnv } from '../common/env.js';
 import { requireSameOrigin } from '../../http/middleware.js';
 
 /**
- * The desk's form pieces the shared components do not have (a choice from a list, a text area, a
- * file), and the one form the shared reader is too small for: a sheet of hours, pasted or uploaded.
+ * The desk's form pieces the shared components do not have (a file, hidden fields), and the one form
+ * the shared reader is too small for: a sheet of hours, pasted or uploaded.
  */
-
-export function Select(props: { id: string; label: string; options: { value: string; text: string }[]; value?: string | undefined; error?: string | undefined; errorPrefix: string; hint?: string }) {
-  const errorId = props.error ? `${props.id}-error` : undefined;
-  const hintId = props.hint ? `${props.id}-hint` : undefined;
-  return (
-    <div class={props.error ? 'field field-error' : 'field'}>
-      <label class="label" for={props.id}>
-        {props.label}
-      </label>
-      {props.hint && (
-        <p class="hint" id={hintId}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error-message" id={errorId}>
-          <span class="visually-hidden">{props.errorPrefix}</span>
-          {props.error}
-        </p>
-      )}
-      <select class="input" id={props.id} name={props.id} aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined} aria-invalid={props.error ? 'true' : undefined}>
-        {props.options.map((o) => (
-          <option value={o.value} selected={o.value === props.value}>
-            {o.text}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
-export function TextArea(props: { id: string; label: string; value?: string | undefined; error?: string | undefined; errorPrefix: string; hint?: string; rows?: number }) {
-  const errorId = props.error ? `${props.id}-error` : undefined;
-  const hintId = props.hint ? `${props.id}-hint` : undefined;
-  return (
-    <div class={props.error ? 'field field-error' : 'field'}>
-      <label class="label" for={props.id}>
-        {props.label}
-      </label>
-      {props.hint && (
-        <p class="hint" id={hintId}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error-message" id={errorId}>
-          <span class="visually-hidden">{props.errorPrefix}</span>
-          {props.error}
-        </p>
-      )}
-      <textarea
-        class="input textarea"
-        id={props.id}
-        name={props.id}
-        rows={props.rows ?? 8}
-        spellcheck={false}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        aria-invalid={props.error ? 'true' : undefined}
-      >
-        {props.value ?? ''}
-      </textarea>
-    </div>
-  );
-}
 
 export function FileInput(props: { id: string; label: string; accept: string }) {
   return (

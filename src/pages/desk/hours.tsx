@@ -1,9 +1,9 @@
 import type { Activity } from '../../activities/schemas.js';
 import type { PreviewRow } from '../../records/sheet-entry.js';
 import type { ServiceRecord } from '../../records/schemas.js';
-import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, SummaryList, Table } from '../common/components.js';
+import { Button, ErrorSummary, Field, Outcome, Pager, PostForm, Select, SummaryList, Table, TextArea } from '../common/components.js';
 import { formatDateTime, type Lang } from '../common/i18n.js';
-import { FileInput, Hidden, Select, TextArea } from './form.js';
+import { FileInput, Hidden } from './form.js';
 import { deskStrings, type DeskStrings } from './strings.js';
 import { hoursText, type FormErrors } from './view.js';
 
@@ -78,7 +78,7 @@ export function Queue(props: { lang: Lang; timeZone: string; items: QueuedRecord
 }
 
 export function activityOptions(lang: Lang, timeZone: string, activities: Activity[]) {
-  return activities.map((a) => ({ value: a.id, text: `${a.title}（${formatDateTime(lang, a.startsAt, timeZone)}）` }));
+  return activities.map((a) => ({ value: a.id, label: `${a.title}（${formatDateTime(lang, a.startsAt, timeZone)}）` }));
 }
 
 export function BulkForm(props: { lang: Lang; timeZone: string; activities: Activity[]; activityId?: string | undefined; sheet?: string | undefined; errors: FormErrors }) {
@@ -106,7 +106,7 @@ function BulkFields(props: { lang: Lang; timeZone: string; activities: Activity[
   return (
     <form method="post" action="/app/desk/hours/bulk/preview" enctype="multipart/form-data" id="bulk" aria-label={t.bulkTitle} novalidate>
       <Select id="activityId" label={t.bulkActivityLabel} options={activityOptions(props.lang, props.timeZone, props.activities)} value={props.activityId} error={props.errors.activityId} errorPrefix={t.errorPrefix} />
-      <TextArea id="sheet" label={t.bulkPasteLabel} value={props.sheet} error={props.errors.sheet} errorPrefix={t.errorPrefix} rows={10} />
+      <TextArea id="sheet" label={t.bulkPasteLabel} value={props.sheet} error={props.errors.sheet} errorPrefix={t.errorPrefix} rows={10} sheet />
       <FileInput id="file" label={t.bulkFileLabel} accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" />
       <Button>{t.bulkPreview}</Button>
     </form>

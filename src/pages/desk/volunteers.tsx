@@ -1,16 +1,16 @@
 import type { OrgUnit } from '../../orgunits/schemas.js';
 import type { ServiceRecord } from '../../records/schemas.js';
 import type { Volunteer } from '../../volunteers/schemas.js';
-import { Button, ButtonLink, ErrorSummary, Field, Outcome, Pager, PostForm, SummaryList, Table } from '../common/components.js';
+import { Button, ButtonLink, ErrorSummary, Field, Outcome, Pager, PostForm, Select, SummaryList, Table } from '../common/components.js';
 import { formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
-import { Hidden, Select } from './form.js';
+import { Hidden } from './form.js';
 import { deskStrings } from './strings.js';
 import { hoursText, recordStatusText, type FormErrors } from './view.js';
 
 /** The desk's volunteer pages: find, register, one volunteer (award, deactivate, card). */
 
 export function unitOptions(units: OrgUnit[]) {
-  return units.map((u) => ({ value: u.id, text: `${'　'.repeat(Math.max(0, u.depth - 1))}${u.name}` }));
+  return units.map((u) => ({ value: u.id, label: `${'　'.repeat(Math.max(0, u.depth - 1))}${u.name}` }));
 }
 
 export function VolunteerList(props: { lang: Lang; q: string; items: Volunteer[]; units: Map<string, string>; nextHref?: string | undefined; firstHref?: string | undefined; notice?: string | undefined }) {

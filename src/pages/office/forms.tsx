@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import { Select } from '../common/components.js';
 import { sharedStrings } from '../common/strings.js';
 import type { Lang } from '../common/i18n.js';
 
@@ -38,34 +39,9 @@ export function parseWith<T>(schema: ZodType<T>, input: unknown, messages: Recor
 
 export const errorFor = (errors: FormError[], field: string) => errors.find((e) => e.field === field)?.message;
 
-/** A labelled <select> with its error in words, like the framework's Field. */
+/** The shared Select, with the error prefix of the page's language. */
 export function SelectField(props: { lang: Lang; id: string; label: string; hint?: string; error?: string | undefined; value: string; options: { value: string; label: string }[] }) {
-  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div class={props.error ? 'field field-error' : 'field'}>
-      <label class="label" for={props.id}>
-        {props.label}
-      </label>
-      {props.hint && (
-        <p class="hint" id={`${props.id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error-message" id={`${props.id}-error`}>
-          <span class="visually-hidden">{sharedStrings[props.lang].errorPrefix}</span>
-          {props.error}
-        </p>
-      )}
-      <select class="input" id={props.id} name={props.id} aria-describedby={describedBy} aria-invalid={props.error ? 'true' : undefined}>
-        {props.options.map((o) => (
-          <option value={o.value} selected={o.value === props.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
+  return <Select {...props} errorPrefix={sharedStrings[props.lang].errorPrefix} />;
 }
 
 /** A one-button form posting to an action (deactivate, issue a code). */

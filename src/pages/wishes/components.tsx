@@ -77,41 +77,6 @@ export function History(props: { lang: Lang; tz: string; wish: Required<Pick<Wis
   );
 }
 
-/** A labelled multi-line text box, its hint, and its error in words next to it. */
-export function TextArea(props: { id: string; label: string; hint?: string | undefined; error?: string | undefined; errorPrefix: string; value?: string | undefined; maxlength: number; rows?: number }) {
-  const hintId = props.hint ? `${props.id}-hint` : undefined;
-  const errorId = props.error ? `${props.id}-error` : undefined;
-  return (
-    <div class={props.error ? 'field field-error' : 'field'}>
-      <label class="label" for={props.id}>
-        {props.label}
-      </label>
-      {props.hint && (
-        <p class="hint" id={hintId}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error-message" id={errorId}>
-          <span class="visually-hidden">{props.errorPrefix}</span>
-          {props.error}
-        </p>
-      )}
-      <textarea
-        class="input"
-        id={props.id}
-        name={props.id}
-        rows={props.rows ?? 3}
-        maxlength={props.maxlength}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        aria-invalid={props.error ? 'true' : undefined}
-      >
-        {props.value ?? ''}
-      </textarea>
-    </div>
-  );
-}
-
 /** One choice among a few, as large radio buttons (a select hides its choices on a phone). */
 export function Choices(props: { id: string; legend: string; error?: string | undefined; errorPrefix: string; value?: string | undefined; options: { value: string; label: string; hint?: string }[] }) {
   return (
@@ -138,30 +103,6 @@ export function Choices(props: { id: string; legend: string; error?: string | un
           </div>
         ))}
       </fieldset>
-    </div>
-  );
-}
-
-/** A select for a long list (the desk's units). */
-export function Select(props: { id: string; label: string; error?: string | undefined; errorPrefix: string; value?: string | undefined; options: { value: string; label: string }[] }) {
-  return (
-    <div class={props.error ? 'field field-error' : 'field'}>
-      <label class="label" for={props.id}>
-        {props.label}
-      </label>
-      {props.error && (
-        <p class="error-message" id={`${props.id}-error`}>
-          <span class="visually-hidden">{props.errorPrefix}</span>
-          {props.error}
-        </p>
-      )}
-      <select class="input" id={props.id} name={props.id} aria-describedby={props.error ? `${props.id}-error` : undefined} aria-invalid={props.error ? 'true' : undefined}>
-        {props.options.map((o) => (
-          <option value={o.value} selected={props.value === o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
     </div>
   );
 }

@@ -1,9 +1,9 @@
 import type { Child } from 'hono/jsx';
 import type { Wish } from '../../wishes/schemas.js';
-import { Button, ButtonLink, ErrorSummary, Field, Outcome, Pager, PostForm, SummaryList } from '../common/components.js';
+import { Button, ButtonLink, ErrorSummary, Field, Outcome, Pager, PostForm, Select, SummaryList, TextArea } from '../common/components.js';
 import { formatDate, formatDateTime, formatNumber, type Lang } from '../common/i18n.js';
 import { sharedStrings } from '../common/strings.js';
-import { Choices, History, Select, StatusTag, TextArea, WishCard, WishList } from './components.js';
+import { Choices, History, StatusTag, WishCard, WishList } from './components.js';
 import type { FieldErrors, WishFormValues } from './form.js';
 import { wishStrings } from './strings.js';
 
