@@ -291,7 +291,8 @@ function readIncoming(incoming: IncomingMessage | Http2ServerRequest, maxBytes: 
   });
 }
 
-async function readWebBody(request: Request, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+/** A web Request's body, at most `maxBytes` (the reading stops, and `tooLarge()` is thrown, past it). */
+export async function readWebBody(request: Request, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,17 +1,12 @@
 import { z } from '../http/openapi.js';
 import { StatusSchema } from '../orgunits/schemas.js';
+import { externalSubjectField } from '../people/schemas.js';
 
 export const CreateOrganiserBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).openapi({ example: '云峰社区网格员 李娜' }),
     orgUnitId: z.string().uuid().openapi({ description: 'The unit whose subtree this organiser acts in' }),
-    externalSubject: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
-      .nullish()
-      .openapi({ description: 'The person\'s subject (`sub`) at the programme\'s identity provider, so they can sign in there (needs OIDC_ISSUER)' }),
+    externalSubject: externalSubjectField,
   })
   .openapi('CreateOrganiser');
 

@@ -1,6 +1,7 @@
 import { z } from '../http/openapi.js';
 import { StatusSchema } from '../orgunits/schemas.js';
 import { HeldPostSchema } from '../posts/schemas.js';
+import { externalSubjectField } from '../people/schemas.js';
 
 export const CreateVolunteerBody = z
   .strictObject({
@@ -12,13 +13,7 @@ export const CreateVolunteerBody = z
       .regex(/^\+?[0-9][0-9 -]{2,30}$/, 'digits, spaces and dashes, optionally a leading +')
       .nullish()
       .openapi({ description: 'Personal data: shown only to the volunteer, organisers in scope and admins; never logged', example: '13800138000' }),
-    externalSubject: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
-      .nullish()
-      .openapi({ description: 'The person\'s subject (`sub`) at the programme\'s identity provider, so they can sign in there (needs OIDC_ISSUER)' }),
+    externalSubject: externalSubjectField,
   })
   .openapi('CreateVolunteer');
 

@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import type { Actor } from '../../auth/actor.js';
 import { sessionCookieName } from '../../auth/sessions.js';
 import { DomainError } from '../../errors.js';
-import { requireSameOrigin } from '../../http/middleware.js';
+import { readWebBody, requireSameOrigin } from '../../http/middleware.js';
 import { setSessionCookie } from '../../http/session-cookie.js';
 import type { PageDeps, PageEnv } from './env.js';
 
@@ -81,7 +81,7 @@ export async function readForm(c: Context<PageEnv>, publicUrl: string): Promise<
   if (!/^application\/x-www-form-urlencoded(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'pages take forms (application/x-www-form-urlencoded)');
   const length = Number(c.req.header('content-length') ?? '0');
   if (length > pageFormBytesMax) throw new DomainError('payload_too_large', `forms are limited to ${pageFormBytesMax} bytes`);
-  const text = await readLimited(c.req.raw, pageFormBytesMax);
+  const text = Buffer.from(await readWebBody(c.req.raw, pageFormBytesMax, () => new DomainError('payload_too_large', `forms are limited to ${pageFormBytesMax} bytes`))).toString('utf8');
   const form: Record<string, string> = {};
   let count = 0;
   for (const [key, value] of new URLSearchParams(text)) {
@@ -89,23 +89,5 @@ export async function readForm(c: Context<PageEnv>, publicUrl: string): Promise<
     if (!(key in form)) form[key] = value.replaceAll('\u0000', '');
   }
   return form;
-}
-
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new DomainError('payload_too_large', `forms are limited to ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 

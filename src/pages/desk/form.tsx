@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { DomainError } from '../../errors.js';
 import { sheetFileBytesMax, sheetTextCharsMax } from '../../records/sheet.js';
 import type { PageEnv } from '../common/env.js';
-import { requireSameOrigin } from '../../http/middleware.js';
+import { readWebBody, requireSameOrigin } from '../../http/middleware.js';
 
 /**
  * The desk's form pieces the shared components do not have (a file, hidden fields), and the one form
@@ -45,7 +45,7 @@ export async function readSheetForm(c: Context<PageEnv>, publicUrl: string): Pro
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)(\s*;.*)?$/i.test(type)) throw new DomainError('unsupported_media_type', 'this page takes a form');
   const length = Number(c.req.header('content-length') ?? '0');
   if (length > sheetFormBytesMax) throw new DomainError('payload_too_large', `at most ${sheetFormBytesMax} bytes`);
-  const bytes = await readLimited(c.req.raw, sheetFormBytesMax);
+  const bytes = await readWebBody(c.req.raw, sheetFormBytesMax, () => new DomainError('payload_too_large', `at most ${sheetFormBytesMax} bytes`));
   const form = await new Request('http://form.invalid/', { method: 'POST', headers: { 'content-type': type }, body: bytes }).formData();
   const fields: Record<string, string> = {};
   const all = new Map<string, string[]>();
@@ -60,22 +60,4 @@ export async function readSheetForm(c: Context<PageEnv>, publicUrl: string): Pro
     }
   }
   return { fields, all, file };
-}
-
-async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new DomainError('payload_too_large', `at most ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
 }
