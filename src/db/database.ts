@@ -102,10 +102,21 @@ const reconnectDelayMaxSeconds = 0.25;
  * waiter that gives up leaves.
  */
 interface Slot {
-  readonly sql: postgres.Sql;
+  sql: postgres.Sql;
   /** How many times this slot's connection has closed (or failed to open): a lease spans no close. */
   closes: number;
+  /** The statement in flight on this slot, if any: told when its connection closes. */
+  onClose?: (() => void) | undefined;
 }
+
+/**
+ * How long a statement may stay unanswered after its connection closed. postgres.js answers a
+ * statement in flight at once when its connection dies, but when PostgreSQL terminates sessions
+ * (a fast shutdown) it can now and then lose one, which would then wait for ever. After this grace
+ * the statement is given up as lost and the slot gets a fresh client, so nothing the old one still
+ * holds can run later.
+ */
+const unansweredAfterCloseMs = 1_000;
 
 interface Waiter {
   resolve: (slot: Slot) => void;
@@ -133,11 +144,54 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       int8: { to: 20, from: [20], serialize: (v: number | bigint) => String(v), parse: parseInt8 },
     },
   };
+  const connect = (slot: Slot): postgres.Sql => {
+    const client: postgres.Sql = postgres(url, {
+      ...slotOptions,
+      onclose: () => {
+        // A client the slot has already replaced no longer counts.
+        if (slot.sql !== client) return;
+        slot.closes += 1;
+        slot.onClose?.();
+      },
+    });
+    return client;
+  };
   const slots: Slot[] = Array.from({ length: Math.max(1, options.poolMax) }, () => {
     const slot: Slot = { closes: 0, sql: undefined as unknown as postgres.Sql };
-    (slot as { sql: postgres.Sql }).sql = postgres(url, { ...slotOptions, onclose: () => void (slot.closes += 1) });
+    slot.sql = connect(slot);
     return slot;
   });
+
+  /** Runs one statement on a slot; one left unanswered after its connection closed fails as lost (see unansweredAfterCloseMs). */
+  const run = (slot: Slot, query: string, params: unknown[] | undefined, queryOptions: Record<string, unknown> | undefined) =>
+    new Promise<postgres.RowList<postgres.Row[]>>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        clearTimeout(timer);
+        if (slot.onClose === lost) slot.onClose = undefined;
+      };
+      const lost = () => {
+        timer ??= setTimeout(() => {
+          settle();
+          const abandoned = slot.sql;
+          slot.sql = connect(slot);
+          slot.closes += 1;
+          abandoned.end({ timeout: 0 }).catch(() => {});
+          reject(Object.assign(new Error('the database connection was lost'), { code: 'CONNECTION_CLOSED' }));
+        }, unansweredAfterCloseMs);
+      };
+      slot.onClose = lost;
+      slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions }).then(
+        (rows) => {
+          settle();
+          resolve(rows);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   const free = [...slots];
   const waiting: Waiter[] = [];
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 5_000;
@@ -198,7 +252,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
           const first = statements === 0;
           statements += 1;
           try {
-            return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
+            return await run(slot, query, params, queryOptions);
           } catch (error) {
             // The lease's first statement found no session to run in (PostgreSQL refused the
             // connection, or answered that it is shutting down or starting up): nothing ran, so it
@@ -206,7 +260,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
             // after PostgreSQL is already back; the second attempt is then served at once.
             if (!first || !refusedBeforeRunning(error)) throw error;
             closesAtStart = slot.closes;
-            return await slot.sql.unsafe(query, params as never[], { prepare: true, ...queryOptions });
+            return await run(slot, query, params, queryOptions);
           }
         },
       };
